@@ -1,0 +1,221 @@
+"""The validated configuration of one environment."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
+
+from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention
+from databricks_utils.catalog.identifiers import validate_identifier
+from databricks_utils.redaction import redact_mapping
+
+DEFAULT_MONTE_CARLO_ENDPOINT = "https://api.getmontecarlo.com/graphql"
+
+
+class _Section(BaseModel):
+    # Unknown keys fail at every depth, and inputs never appear in error messages
+    # (a secret of the wrong type would otherwise be echoed).
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        hide_input_in_errors=True,
+        validate_by_name=True,
+        validate_by_alias=True,
+    )
+
+
+def _spark_conf_string(value: Any) -> Any:
+    """YAML scalars become Spark's string form: ``true`` -> ``"true"``, ``4`` -> ``"4"``."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        raise ValueError("a Spark setting must be a single value (string, number or boolean)")
+    return value
+
+
+SparkConfValue = Annotated[str, BeforeValidator(_spark_conf_string)]
+
+
+class DatabricksConnectConfig(_Section):
+    """Connect to a remote Databricks cluster or serverless compute with Databricks Connect.
+
+    Authentication comes from a Databricks CLI profile or the ``DATABRICKS_*`` environment
+    variables, never from this file.
+
+    Example:
+        ```yaml
+        spark:
+          databricks_connect:
+            profile: dev
+            serverless: true
+        ```
+    """
+
+    profile: str | None = None
+    cluster_id: str | None = None
+    serverless: bool = False
+
+    @model_validator(mode="after")
+    def _one_compute(self) -> DatabricksConnectConfig:
+        if self.cluster_id and self.serverless:
+            raise ValueError("set either cluster_id or serverless: true, not both")
+        return self
+
+
+class SparkConfig(_Section):
+    """How to get a Spark session.
+
+    Attributes:
+        app_name: Application name of a local session.
+        master: Master URL of a local session (``local[*]`` when unset).
+        config: Free-form Spark settings. YAML scalars become Spark strings
+            (``true`` -> ``"true"``); ``null`` removes a setting inherited from defaults.
+        jars_dir: A directory of pre-downloaded jars (Delta and its dependencies) used as
+            ``spark.jars`` instead of resolving ``spark.jars.packages`` through Ivy.
+        warehouse_dir: Local warehouse directory; relative paths are resolved against the
+            directory holding the config directory (the project root).
+        databricks_connect: Use Databricks Connect instead of a local session.
+
+    Example:
+        ```yaml
+        spark:
+          app_name: customer_360
+          master: local[2]
+          config:
+            spark.sql.shuffle.partitions: 4
+            spark.sql.adaptive.enabled: true
+        ```
+    """
+
+    app_name: str = "databricks-utils"
+    master: str | None = None
+    config: dict[str, SparkConfValue] = Field(default_factory=dict)
+    jars_dir: str | None = None
+    warehouse_dir: str | None = None
+    databricks_connect: DatabricksConnectConfig | None = None
+
+    @field_validator("config", mode="before")
+    @classmethod
+    def _drop_removed(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if v is not None}
+        return value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, redact_mapping(value) if name == "config" else value
+
+
+class CatalogConfig(_Section):
+    """Unity Catalog location of the project's tables.
+
+    Attributes:
+        name: The catalog, e.g. ``dev_analytics`` (``spark_catalog`` for local Spark).
+        schema_: The project's schema base name (YAML key ``schema``), e.g. ``customer_360``.
+        naming: How layer and table become ``catalog.schema.table``; placeholders
+            ``{env}``, ``{catalog}``, ``{schema}``, ``{layer}``, ``{table}``.
+
+    Names are lower-cased, as Unity Catalog stores them.
+
+    Example:
+        ```yaml
+        catalog:
+          name: dev_analytics
+          schema: customer_360
+          naming: "{catalog}.{schema}_{layer}.{table}"   # the default
+        ```
+    """
+
+    name: str
+    schema_: str = Field(alias="schema")
+    naming: str = DEFAULT_NAMING
+
+    @field_validator("name")
+    @classmethod
+    def _catalog_identifier(cls, value: str) -> str:
+        return validate_identifier(value, kind="catalog")
+
+    @field_validator("schema_")
+    @classmethod
+    def _schema_identifier(cls, value: str) -> str:
+        return validate_identifier(value, kind="schema")
+
+    @field_validator("naming")
+    @classmethod
+    def _naming_template(cls, value: str) -> str:
+        NamingConvention.parse(value)
+        return value
+
+    @model_validator(mode="after")
+    def _naming_renders(self) -> CatalogConfig:
+        # Catches names only the combination makes invalid (a catalog part rendering to
+        # "sys_...", a schema of more than 255 characters) at load, not at first use.
+        convention = NamingConvention.parse(self.naming)
+        for layer in ("bronze", "silver", "gold"):
+            convention.table_name(
+                env="env", catalog=self.name, schema=self.schema_, layer=layer, table="t"
+            )
+        return self
+
+
+class MonteCarloConfig(_Section):
+    """Monte Carlo API access for syncing observability rules.
+
+    Monte Carlo API keys are pairs: an id and a secret token. Keep the token out of the
+    file with ``${MCD_DEFAULT_API_TOKEN}``; it is masked in every repr, log and error.
+
+    Example:
+        ```yaml
+        monte_carlo:
+          api_id: ${MCD_DEFAULT_API_ID}
+          api_token: ${MCD_DEFAULT_API_TOKEN}
+          namespace: customer_360-prod
+        ```
+    """
+
+    api_id: str | None = None
+    api_token: SecretStr | None = None
+    endpoint: str = DEFAULT_MONTE_CARLO_ENDPOINT
+    namespace: str | None = None
+
+    @model_validator(mode="after")
+    def _key_pair(self) -> MonteCarloConfig:
+        if (self.api_id is None) != (self.api_token is None):
+            raise ValueError("api_id and api_token are a pair: set both or neither")
+        return self
+
+
+class EnvironmentConfig(_Section):
+    """The merged, validated configuration of one environment.
+
+    Built by [`ConfigLoader.load`][databricks_utils.config.ConfigLoader.load] from
+    ``defaults.yaml``, ``<env>.yaml`` and overrides. Immutable: derive variants with
+    ``config.model_copy(update=...)``.
+
+    Example:
+        >>> cfg = EnvironmentConfig(
+        ...     environment="dev", catalog={"name": "dev_analytics", "schema": "customer_360"}
+        ... )
+        >>> cfg.catalog.schema_
+        'customer_360'
+    """
+
+    environment: str
+    spark: SparkConfig = Field(default_factory=SparkConfig)
+    catalog: CatalogConfig
+    monte_carlo: MonteCarloConfig | None = None

@@ -1,0 +1,74 @@
+"""Shared fixtures: one local Spark session for the whole run, and config directories."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).parent
+SPARK_CONFIG_DIR = TESTS_DIR / "spark_config"
+
+WriteConfig = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """The suite's single local Spark session, built by the library's own factory."""
+    from databricks_utils.session import SparkSessionFactory
+
+    os.environ["DATABRICKS_UTILS_TEST_WAREHOUSE"] = str(tmp_path_factory.mktemp("warehouse"))
+    session = SparkSessionFactory.create("test", SPARK_CONFIG_DIR)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def config_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "config"
+    directory.mkdir()
+    return directory
+
+
+@pytest.fixture
+def write_config(config_dir: Path) -> WriteConfig:
+    """Write YAML files into a fresh config directory: ``write_config(defaults=..., dev=...)``."""
+
+    def write(**files: str) -> Path:
+        for name, text in files.items():
+            (config_dir / f"{name}.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+        return config_dir
+
+    return write
+
+
+MINIMAL_DEFAULTS = """\
+spark:
+  app_name: customer_360
+  config:
+    spark.sql.shuffle.partitions: 200
+    spark.sql.adaptive.enabled: true
+catalog:
+  name: dev_analytics
+  schema: customer_360
+"""
+
+
+def run_python(
+    code: str, env: dict[str, str] | None = None, timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run ``code`` in a fresh interpreter (for checks that need a process without Spark)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
+    )

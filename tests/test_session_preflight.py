@@ -1,0 +1,194 @@
+"""Failures before or while a local JVM starts read as advice, not py4j tracebacks.
+
+Each case runs in a fresh interpreter: the suite's own process already has a session.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from databricks_utils.session import SparkSessionError
+from databricks_utils.session.preflight import check_delta_compatibility
+from tests.conftest import run_python
+
+CREATE_SESSION = """
+import sys
+from databricks_utils.session import SparkSessionError, SparkSessionFactory
+try:
+    spark = SparkSessionFactory.create("local", {path!r})
+except SparkSessionError as exc:
+    print("SparkSessionError:", exc)
+    sys.exit(3)
+{after}
+"""
+
+
+def local_config(tmp_path: Path, extra: str = "") -> Path:
+    directory = tmp_path / "config"
+    directory.mkdir()
+    (directory / "defaults.yaml").write_text(
+        "catalog: {name: spark_catalog, schema: preflight}\n", encoding="utf-8"
+    )
+    (directory / "local.yaml").write_text(
+        "spark:\n  master: local[1]\n  warehouse_dir: warehouse\n  config:\n"
+        "    spark.ui.enabled: false\n" + extra,
+        encoding="utf-8",
+    )
+    return directory
+
+
+def create_in_subprocess(
+    path: Path, env: dict[str, str] | None = None, after: str = ""
+) -> tuple[int, str]:
+    result = run_python(CREATE_SESSION.format(path=str(path), after=after), env=env)
+    return result.returncode, result.stdout + result.stderr
+
+
+def fake_distribution(root: Path, name: str, version: str) -> None:
+    dist_info = root / f"{name.replace('-', '_')}-{version}.dist-info"
+    dist_info.mkdir(parents=True)
+    (dist_info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n", encoding="utf-8"
+    )
+
+
+def test_stray_spark_remote_is_refused(tmp_path: Path) -> None:
+    code, output = create_in_subprocess(
+        local_config(tmp_path), {"SPARK_REMOTE": "sc://host:443/;token=S3CR3T"}
+    )
+
+    assert code == 3, output
+    assert (
+        "SparkSessionError: a local Spark session was requested, but the environment variable "
+        "SPARK_REMOTE is set, which makes SparkSession.builder return a Spark Connect session"
+    ) in output
+    assert "S3CR3T" not in output
+
+
+def test_missing_java_is_explained(tmp_path: Path) -> None:
+    code, output = create_in_subprocess(
+        local_config(tmp_path), {"PATH": str(tmp_path / "empty-bin"), "JAVA_HOME": ""}
+    )
+
+    assert code == 3, output
+    assert "SparkSessionError: Java not found: local Spark needs Java 17 or newer" in output
+
+
+def test_java_home_without_java_is_explained(tmp_path: Path) -> None:
+    code, output = create_in_subprocess(local_config(tmp_path), {"JAVA_HOME": str(tmp_path)})
+
+    assert code == 3, output
+    assert f"SparkSessionError: JAVA_HOME is set to {tmp_path}, which has no bin/java" in output
+
+
+def test_mismatched_delta_and_pyspark_fail_before_the_jvm_starts(tmp_path: Path) -> None:
+    fake_distribution(tmp_path / "site", "delta-spark", "3.2.0")
+
+    code, output = create_in_subprocess(
+        local_config(tmp_path), {"PYTHONPATH": str(tmp_path / "site")}
+    )
+
+    assert code == 3, output
+    assert "SparkSessionError: delta-spark 3.2.0 needs pyspark 3.5.x, but pyspark 4.0" in output
+    assert "Ivy Default Cache" not in output
+
+
+def test_databricks_connect_beside_pyspark_is_refused(tmp_path: Path) -> None:
+    fake_distribution(tmp_path / "site", "databricks-connect", "17.0.0")
+
+    code, output = create_in_subprocess(
+        local_config(tmp_path), {"PYTHONPATH": str(tmp_path / "site")}
+    )
+
+    assert code == 3, output
+    assert "SparkSessionError: databricks-connect is installed in this environment" in output
+
+
+def test_unresolvable_delta_jars_give_mirror_advice(tmp_path: Path) -> None:
+    settings = tmp_path / "ivysettings.xml"
+    settings.write_text(
+        '<ivysettings><settings defaultResolver="mirror"/><resolvers>'
+        '<ibiblio name="mirror" m2compatible="true" root="http://127.0.0.1:9/maven2/"/>'
+        "</resolvers></ivysettings>",
+        encoding="utf-8",
+    )
+    extra = f"    spark.jars.ivySettings: {settings}\n    spark.jars.ivy: {tmp_path / 'ivy'}\n"
+
+    code, output = create_in_subprocess(local_config(tmp_path, extra))
+
+    assert code == 3, output
+    assert "SparkSessionError: the Spark JVM failed to start" in output
+    assert "Ivy could not download io.delta:delta-spark_2.13:" in output
+    assert 'set spark.config."spark.jars.repositories" to the mirror URL' in output
+    assert "set spark.jars_dir to it" in output
+
+
+@pytest.mark.usefixtures("spark")  # the suite's session has put the Delta jars in Ivy's cache
+def test_jars_dir_replaces_ivy_resolution(tmp_path: Path) -> None:
+    jars = tmp_path / "jars"
+    jars.mkdir()
+    cached = sorted(Path.home().glob(".ivy2*/jars/*.jar"))
+    assert any("delta-spark" in jar.name for jar in cached), cached
+    for jar in cached:
+        shutil.copy(jar, jars)
+    config = local_config(tmp_path)
+    (config / "local.yaml").write_text(
+        (config / "local.yaml")
+        .read_text(encoding="utf-8")
+        .replace("spark:\n", f"spark:\n  jars_dir: {jars}\n"),
+        encoding="utf-8",
+    )
+
+    code, output = create_in_subprocess(
+        config,
+        after=(
+            "print('packages:', spark.sparkContext.getConf().get('spark.jars.packages', 'none'))\n"
+            f"spark.range(3).write.format('delta').save({str(tmp_path / 't')!r})\n"
+            f"print('rows:', spark.read.format('delta').load({str(tmp_path / 't')!r}).count())\n"
+        ),
+    )
+
+    assert code == 0, output
+    assert "packages: none" in output
+    assert "rows: 3" in output
+
+
+def test_empty_jars_dir_is_explained(tmp_path: Path) -> None:
+    (tmp_path / "jars").mkdir()
+    config = local_config(tmp_path)
+    (config / "local.yaml").write_text(
+        f"spark:\n  jars_dir: {tmp_path / 'jars'}\n", encoding="utf-8"
+    )
+
+    code, output = create_in_subprocess(config)
+
+    assert code == 3, output
+    assert f"SparkSessionError: spark.jars_dir {tmp_path / 'jars'} holds no .jar files" in output
+
+
+@pytest.mark.parametrize(
+    ("pyspark", "delta"),
+    [
+        ("4.0.1", "4.0.1"),
+        ("4.0.0", "4.0.1"),
+        ("4.1.0", "4.2.0"),
+        ("3.5.3", "3.3.0"),
+        ("9.0.0", "9.1.0"),
+    ],
+)
+def test_compatible_or_unknown_pairs_pass(pyspark: str, delta: str) -> None:
+    check_delta_compatibility(pyspark, delta)
+
+
+def test_incompatible_pair_lists_what_would_match() -> None:
+    with pytest.raises(SparkSessionError) as info:
+        check_delta_compatibility("4.1.0", "4.0.1")
+
+    assert str(info.value).startswith(
+        "delta-spark 4.0.1 needs pyspark 4.0.x, but pyspark 4.1.0 is installed. "
+        "Install a matching pair"
+    )
+    assert "4.0.x -> Spark 4.0.x" in str(info.value)
