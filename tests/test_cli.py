@@ -44,7 +44,7 @@ def test_config_show_prints_the_merged_config_as_yaml(write_config: WriteConfig)
                 "spark.sql.adaptive.enabled": "true",
             },
             "jars_dir": None,
-            "warehouse_dir": None,
+            "warehouse_dir": str((path.parent / "spark-warehouse").resolve()),
             "databricks_connect": None,
         },
         "catalog": {

@@ -153,6 +153,19 @@ def test_relative_paths_resolve_against_the_project_root(write_config: WriteConf
     assert cfg.spark.jars_dir == "/opt/jars"
 
 
+def test_warehouse_defaults_to_the_project_root_whatever_the_working_directory(
+    write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS, local="")
+    (path.parent / "notebooks").mkdir()
+    monkeypatch.chdir(path.parent / "notebooks")
+
+    cfg = ConfigLoader.load("local", Path("../config"))
+
+    assert cfg.spark.warehouse_dir == str((path.parent / "spark-warehouse").resolve())
+    assert cfg.spark.jars_dir is None
+
+
 def test_config_dir_from_environment_variable(
     write_config: WriteConfig, monkeypatch: pytest.MonkeyPatch
 ) -> None:

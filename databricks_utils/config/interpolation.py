@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from databricks_utils.config.keys import KeyPath, format_key
+from databricks_utils.config.keys import KeyPath
 
 # `$${` is an escaped literal `${`; `${NAME}` and `${NAME:-default}` are references.
 _TOKEN = re.compile(r"\$\$\{|\$\{(?P<body>[^}]*)\}|\$\{")
@@ -87,5 +87,3 @@ def substitute_all(
         return [substitute_all(v, environ, on_error, (*path, i)) for i, v in enumerate(data)]
     return data
 
-
-__all__ = ["InterpolationError", "format_key", "substitute", "substitute_all"]

@@ -24,6 +24,7 @@ CONFIG_DIR_ENV_VAR = "DATABRICKS_UTILS_CONFIG_DIR"
 DEFAULTS_FILE = "defaults.yaml"
 OVERRIDES_SOURCE = "overrides"
 EXTENSION_PREFIX = "x-"
+DEFAULT_WAREHOUSE_DIR = "spark-warehouse"
 _ENV_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
@@ -344,11 +345,10 @@ def _quote_hint(value: Any) -> str:
 
 
 def _resolve_paths(config: EnvironmentConfig, project_root: Path) -> EnvironmentConfig:
-    updates = {
-        name: str((project_root / value).resolve())
-        for name in ("warehouse_dir", "jars_dir")
-        if (value := getattr(config.spark, name)) is not None and not Path(value).is_absolute()
-    }
-    if not updates:
-        return config
-    return config.model_copy(update={"spark": config.spark.model_copy(update=updates)})
+    """Anchor local paths at the project root, so every working directory sees the same ones."""
+    spark = config.spark
+    warehouse = spark.warehouse_dir if spark.warehouse_dir is not None else DEFAULT_WAREHOUSE_DIR
+    updates = {"warehouse_dir": str((project_root / warehouse).resolve())}
+    if spark.jars_dir is not None:
+        updates["jars_dir"] = str((project_root / spark.jars_dir).resolve())
+    return config.model_copy(update={"spark": spark.model_copy(update=updates)})

@@ -88,7 +88,8 @@ class SparkConfig(_Section):
         jars_dir: A directory of pre-downloaded jars (Delta and its dependencies) used as
             ``spark.jars`` instead of resolving ``spark.jars.packages`` through Ivy.
         warehouse_dir: Local warehouse directory; relative paths are resolved against the
-            directory holding the config directory (the project root).
+            directory holding the config directory (the project root). `ConfigLoader`
+            defaults it to ``spark-warehouse`` there, whatever the working directory.
         databricks_connect: Use Databricks Connect instead of a local session.
 
     Example:

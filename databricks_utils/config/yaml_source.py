@@ -34,7 +34,7 @@ def read_yaml(path: Path) -> YamlDocument:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not valid UTF-8"
+        reason = (exc.strerror or str(exc)) if isinstance(exc, OSError) else "not valid UTF-8"
         return YamlDocument(
             source, {}, problems=[ConfigProblem(source, None, f"cannot read: {reason}")]
         )
