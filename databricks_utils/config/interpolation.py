@@ -86,4 +86,3 @@ def substitute_all(
     if isinstance(data, list):
         return [substitute_all(v, environ, on_error, (*path, i)) for i, v in enumerate(data)]
     return data
-
