@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-# Spark's default `spark.redaction.regex`, plus storage account keys and credentials.
-SENSITIVE_KEY = re.compile(r"(?i)secret|password|token|access[.]?key|account[.]key|credential")
+# Spark's default `spark.redaction.regex`, plus cloud storage keys, SAS tokens and credentials.
+SENSITIVE_KEY = re.compile(
+    r"(?i)secret|password|token|access[.]?key|account[.]key|credential"
+    r"|private[._-]?key|encryption[._-]?key|api[._-]?key|[.]sas[.]"
+)
 
 MASK = "**********"
 

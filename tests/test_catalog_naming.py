@@ -156,7 +156,13 @@ def test_volume_path_parts_stay_inside_the_volume(parts: tuple[str, ...], messag
             "invalid table name 'kunden_ä': contains non-ASCII characters; names must match "
             "[a-z_][a-z0-9_]* — try 'kunden_a'",
         ),
-        ("", "table", "table name is empty"),
+        ("", "table", "table name is empty; names must match [a-z_][a-z0-9_]*"),
+        (
+            "\u212aunden",
+            "table",
+            "invalid table name '\u212aunden': contains non-ASCII characters; names must match "
+            "[a-z_][a-z0-9_]* — try 'kunden'",
+        ),
         (
             "databricks_internal",
             "catalog",
@@ -167,7 +173,8 @@ def test_volume_path_parts_stay_inside_the_volume(parts: tuple[str, ...], messag
             "Information_Schema",
             "schema",
             "invalid schema name 'Information_Schema': 'information_schema' is reserved by "
-            "Databricks (reserved: builtin, information_schema, session)",
+            "Databricks (reserved: builtin, information_schema, session) — try "
+            "'my_information_schema'",
         ),
     ],
 )
@@ -180,7 +187,9 @@ def test_identifier_rules(name: str, kind: str, message: str) -> None:
 
 def test_identifier_length_limit() -> None:
     assert validate_identifier("a" * 255) == "a" * 255
-    with pytest.raises(NamingError, match=r": 256 characters, Unity Catalog allows at most 255$"):
+    with pytest.raises(
+        NamingError, match=r": 256 characters, Unity Catalog allows at most 255 — shorten it$"
+    ):
         validate_identifier("a" * 256, kind="table")
 
 

@@ -173,7 +173,7 @@ def test_unset_variable_names_variable_key_and_file(
     ("value", "message"),
     [
         ("${UNCLOSED", "unterminated '${' (write '$${' for a literal '${')"),
-        ("${1BAD}", "invalid reference '${1BAD}': use ${NAME} or ${NAME:-default}"),
+        ("${1BAD}", "invalid reference: use ${NAME} or ${NAME:-default} with NAME made of letters"),
     ],
 )
 def test_malformed_references_are_errors(

@@ -57,7 +57,6 @@ def test_secret_of_the_wrong_type_is_not_echoed_in_the_error(write_config: Write
     assert "monte_carlo.api_token: Input should be a valid string" in message
     assert "9876543210" not in message
     assert "S3CR3T" not in message
-    assert "input_value" not in repr(info.value.problems)
 
 
 @pytest.mark.usefixtures("secret_env")

@@ -5,6 +5,7 @@ Each case runs in a fresh interpreter: the suite's own process already has a ses
 
 from __future__ import annotations
 
+import importlib.metadata
 import shutil
 from pathlib import Path
 
@@ -130,10 +131,15 @@ def test_unresolvable_delta_jars_give_mirror_advice(tmp_path: Path) -> None:
 def test_jars_dir_replaces_ivy_resolution(tmp_path: Path) -> None:
     jars = tmp_path / "jars"
     jars.mkdir()
-    cached = sorted(Path.home().glob(".ivy2*/jars/*.jar"))
-    assert any("delta-spark" in jar.name for jar in cached), cached
-    for jar in cached:
-        shutil.copy(jar, jars)
+    delta = importlib.metadata.version("delta-spark")
+    for pattern in (
+        f"io.delta_delta-spark_2.13-{delta}.jar",
+        f"io.delta_delta-storage-{delta}.jar",
+        "org.antlr_antlr4-runtime-*.jar",
+    ):
+        found = sorted(Path.home().glob(f".ivy2*/jars/{pattern}"))
+        assert found, f"{pattern} is not in Ivy's cache"
+        shutil.copy(found[-1], jars)
     config = local_config(tmp_path)
     (config / "local.yaml").write_text(
         (config / "local.yaml")
@@ -167,6 +173,31 @@ def test_empty_jars_dir_is_explained(tmp_path: Path) -> None:
 
     assert code == 3, output
     assert f"SparkSessionError: spark.jars_dir {tmp_path / 'jars'} holds no .jar files" in output
+
+
+def test_reusing_a_session_without_delta_warns(tmp_path: Path) -> None:
+    result = run_python(
+        f"""
+        import warnings
+        from pyspark.sql import SparkSession
+        from databricks_utils.session import SparkSessionFactory
+        builder = SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+        plain = builder.getOrCreate()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            spark = SparkSessionFactory.create("local", {str(local_config(tmp_path))!r})
+        print("same:", spark is plain)
+        for w in caught:
+            print(type(w.message).__name__, w.message)
+        """
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "same: True" in result.stdout
+    assert (
+        "SparkConfigNotAppliedWarning the Spark session already running in this process was not "
+        "started with Delta Lake"
+    ) in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -53,6 +53,8 @@ def test_catalog_names_work_unchanged_in_save_as_table_and_spark_table(spark) ->
         "spark_catalog.dbu_tests_gold",
     ]
     assert names.ensure_schemas(spark, ["bronze"]) == ["spark_catalog.dbu_tests_bronze"]
+    assert names.ensure_schemas(spark, "silver") == ["spark_catalog.dbu_tests_silver"]
+    assert spark.catalog.databaseExists("spark_catalog.dbu_tests_gold")
     table = names.table_name("bronze", "raw_customers")
     source = spark.createDataFrame([(1, "ada"), (2, "grace")], "id INT, name STRING")
 

@@ -101,9 +101,11 @@ class CatalogHelper:
         return "/" + "/".join(segments)
 
     def ensure_schemas(
-        self, spark: SparkSession, layers: Iterable[Layer | str] | None = None
+        self, spark: SparkSession, layers: Layer | str | Iterable[Layer | str] | None = None
     ) -> list[str]:
         """Create the layer schemas that do not exist yet (all layers by default).
+
+        ``layers`` is one layer or several.
 
         Locally the catalog is ``spark_catalog``; on Databricks the catalog must exist.
 
@@ -114,8 +116,14 @@ class CatalogHelper:
             >>> CatalogHelper(cfg).ensure_schemas(spark)  # doctest: +SKIP
             ['dev_analytics.customer_360_bronze', 'dev_analytics.customer_360_silver', ...]
         """
+        if layers is None:
+            selected = list(Layer)
+        elif isinstance(layers, str):  # a Layer is a str too
+            selected = [Layer.parse(layers)]
+        else:
+            selected = [Layer.parse(layer) for layer in layers]
         names = []
-        for layer in Layer if layers is None else [Layer.parse(layer) for layer in layers]:
+        for layer in selected:
             spark.sql(f"CREATE SCHEMA IF NOT EXISTS {self.quoted_schema_name(layer)}")
             names.append(self.schema_name(layer))
         return names

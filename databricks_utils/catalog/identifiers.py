@@ -53,8 +53,9 @@ def validate_identifier(name: object, *, kind: IdentifierKind = "name") -> str:
     if not isinstance(name, str):
         raise NamingError(f"{kind} name must be a string, got {type(name).__name__}")
     if not name:
-        raise NamingError(f"{kind} name is empty")
-    lowered = name.lower()
+        raise NamingError(f"{kind} name is empty; names must match [a-z_][a-z0-9_]*")
+    # ASCII first: lower() folds some non-ASCII letters (the Kelvin sign) into ASCII ones.
+    lowered = name.lower() if name.isascii() else name
     if not _VALID.fullmatch(lowered):
         raise NamingError(
             f"invalid {kind} name {name!r}: {_why_invalid(lowered)}; "
@@ -63,7 +64,7 @@ def validate_identifier(name: object, *, kind: IdentifierKind = "name") -> str:
     if len(lowered) > MAX_IDENTIFIER_LENGTH:
         raise NamingError(
             f"invalid {kind} name {name[:40] + '...'!r}: {len(lowered)} characters, "
-            f"Unity Catalog allows at most {MAX_IDENTIFIER_LENGTH}"
+            f"Unity Catalog allows at most {MAX_IDENTIFIER_LENGTH} — shorten it"
         )
     if kind == "catalog" and lowered.startswith(RESERVED_CATALOG_PREFIXES):
         raise NamingError(
@@ -73,7 +74,8 @@ def validate_identifier(name: object, *, kind: IdentifierKind = "name") -> str:
     if kind == "schema" and lowered in RESERVED_SCHEMAS:
         raise NamingError(
             f"invalid schema name {name!r}: {lowered!r} is reserved by Databricks "
-            f"(reserved: {', '.join(sorted(RESERVED_SCHEMAS))})"
+            f"(reserved: {', '.join(sorted(RESERVED_SCHEMAS))}) — try "
+            f"{suggest_identifier(lowered, kind=kind)!r}"
         )
     return lowered
 

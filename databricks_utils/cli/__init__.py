@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code (0 ok, 1 failure, 2 usage error).
+    """Run the command line and return its exit code: 0 ok, 1 failure.
+
+    Usage errors exit with code 2 through ``SystemExit``, as argparse does.
 
     Example:
         >>> main(["config", "show", "--env", "dev", "--path", "config"])  # doctest: +SKIP

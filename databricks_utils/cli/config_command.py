@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
 
 import yaml
 
@@ -13,7 +12,7 @@ from databricks_utils.config.errors import display_path
 from databricks_utils.redaction import redact_mapping
 
 
-def register(commands: Any) -> None:
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``config`` command group to the top-level subparsers."""
     config = commands.add_parser("config", help="inspect the layered configuration")
     actions = config.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -57,4 +56,4 @@ def render_config(config: EnvironmentConfig) -> str:
     """
     data = config.model_dump(mode="json", by_alias=True)
     data["spark"]["config"] = redact_mapping(data["spark"]["config"])
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -14,7 +15,7 @@ class ConfigProblem:
         source: The file the problem comes from (or ``"overrides"``), ``None`` when it
             concerns no single file (a required key set nowhere, say).
         key: Dotted key path, e.g. ``spark.config."spark.sql.shuffle.partitions"``.
-        message: What is wrong and what would be valid. Never contains a value.
+        message: What is wrong and what would be valid. Never contains a secret.
         line: 1-based line in ``source`` where there is one.
         column: 1-based column in ``source`` where there is one.
     """
@@ -56,6 +57,13 @@ class ConfigError(ValueError):
         lines = [f"{heading} ({count} problem{'s' if count != 1 else ''}):"]
         lines += [f"  - {problem}" for problem in self.problems]
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _rebuild_config_error, (self.problems, self.heading)
+
+
+def _rebuild_config_error(problems: list[ConfigProblem], heading: str) -> ConfigError:
+    return ConfigError(problems, heading=heading)
 
 
 def display_path(path: Path) -> str:

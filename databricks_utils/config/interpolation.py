@@ -20,6 +20,9 @@ class InterpolationError(ValueError):
         self.key = key
         super().__init__(message)
 
+    def __reduce__(self) -> tuple[type[InterpolationError], tuple[KeyPath, str]]:
+        return type(self), (self.key, str(self))
+
 
 def substitute(value: str, environ: Mapping[str, str], key: KeyPath = ()) -> str:
     """Resolve the references in one string.
@@ -40,14 +43,20 @@ def substitute(value: str, environ: Mapping[str, str], key: KeyPath = ()) -> str
         body = match.group("body")
         if body is None:
             raise InterpolationError(key, "unterminated '${' (write '$${' for a literal '${')")
+        # The reference itself is never echoed: its default may be a secret.
         reference = _REFERENCE.fullmatch(body)
         if reference is None:
             raise InterpolationError(
                 key,
-                f"invalid reference '${{{body}}}': use ${{NAME}} or ${{NAME:-default}} "
-                "with NAME made of letters, digits and '_' (write '$${' for a literal '${')",
+                "invalid reference: use ${NAME} or ${NAME:-default} with NAME made of "
+                "letters, digits and '_' (write '$${' for a literal '${')",
             )
         name, default = reference.group("name"), reference.group("default")
+        if default is not None and "${" in default:
+            raise InterpolationError(
+                key,
+                f"the default of ${{{name}:-...}} cannot contain '${{': nesting is not supported",
+            )
         resolved = environ.get(name)
         if resolved:
             return resolved

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 KeyPath = tuple["str | int", ...]
 
@@ -26,3 +27,18 @@ def format_key(path: KeyPath) -> str:
         text = part if _PLAIN_KEY.fullmatch(part) else '"' + part.replace('"', '\\"') + '"'
         out += f".{text}" if out else text
     return out
+
+
+def value_at(data: Any, path: KeyPath) -> Any:
+    """The value at ``path`` in nested ``data``, or ``None`` when there is none.
+
+    Example:
+        >>> value_at({"spark": {"config": {"a": "1"}}}, ("spark", "config", "a"))
+        '1'
+    """
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data

@@ -2,30 +2,30 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import ValidationError
 
+from databricks_utils.config.checks import environment_key_problems, spark_text_problems
+from databricks_utils.config.diagnostics import nearest_origin, validation_problems
 from databricks_utils.config.errors import ConfigError, ConfigProblem, display_path
 from databricks_utils.config.interpolation import InterpolationError, substitute_all
 from databricks_utils.config.keys import KeyPath, format_key
 from databricks_utils.config.merge import Origin, deep_merge
-from databricks_utils.config.models import EnvironmentConfig
-from databricks_utils.config.yaml_source import YamlDocument, read_yaml
+from databricks_utils.config.models import ENVIRONMENT_NAME, EnvironmentConfig
+from databricks_utils.config.yaml_source import read_yaml
 
 CONFIG_DIR_ENV_VAR = "DATABRICKS_UTILS_CONFIG_DIR"
 DEFAULTS_FILE = "defaults.yaml"
 OVERRIDES_SOURCE = "overrides"
 EXTENSION_PREFIX = "x-"
 DEFAULT_WAREHOUSE_DIR = "spark-warehouse"
-_ENV_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_ENV_NAME = re.compile(ENVIRONMENT_NAME)
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 
 
 class ConfigLoader:
@@ -72,23 +72,31 @@ class ConfigLoader:
         directory = cls.find_config_dir(path)
         heading = f"Invalid configuration for environment {env!r} in {display_path(directory)}"
         env_file = cls._env_file(directory, env)
-        defaults_file = directory / DEFAULTS_FILE
-        documents = [read_yaml(defaults_file), read_yaml(env_file)]
-        problems = [problem for doc in documents for problem in doc.problems]
+        if overrides is not None and not isinstance(overrides, Mapping):
+            problem = ConfigProblem(
+                OVERRIDES_SOURCE,
+                None,
+                f"overrides must be a mapping of keys to values, got {type(overrides).__name__}",
+            )
+            raise ConfigError([problem], heading=heading)
+        defaults, env_doc = read_yaml(directory / DEFAULTS_FILE), read_yaml(env_file)
+        problems = defaults.problems + env_doc.problems
         if problems:  # without both files parsed, validation would only add noise
             raise ConfigError(problems, heading=heading)
-        for doc in documents:
+        for doc in (defaults, env_doc):
             # Top-level `x-` keys only hold YAML anchors for the rest of the file.
             doc.data = {k: v for k, v in doc.data.items() if not k.startswith(EXTENSION_PREFIX)}
-            problems += _substitute(doc)
-        problems += _environment_key_problems(documents, overrides, env)
+            problems += spark_text_problems(doc)
+        problems += environment_key_problems(defaults, env_doc, overrides or {}, env)
 
         origins: dict[KeyPath, Origin] = {}
         merged: dict[str, Any] = {}
-        for doc in documents:
+        for doc in (defaults, env_doc):
             merged = deep_merge(
                 merged, doc.data, source=doc.source, origins=origins, positions=doc.positions
             )
+        # Substituting after the merge: a value overridden by a later layer needs no variable.
+        merged = _substitute(merged, origins, problems)
         if overrides:
             merged = deep_merge(
                 merged, overrides, source=OVERRIDES_SOURCE, origins=origins, positions={}
@@ -100,12 +108,16 @@ class ConfigLoader:
         except ValidationError as exc:
             files = f"{DEFAULTS_FILE} or {env_file.name}"
             reported = {problem.key for problem in problems}
-            for error in _errors(exc):
-                problem = _describe(error, merged, origins, files)
-                if problem.key not in reported:  # an unresolved ${VAR} is reported once
-                    problems.append(problem)
+            problems += [
+                problem
+                for problem in validation_problems(exc, merged, origins, files)
+                if problem.key not in reported  # an unresolved ${VAR} is reported once
+            ]
         if problems:
-            problems.sort(key=lambda p: (p.source or "", p.line or 0, p.column or 0))
+            layer_order = {defaults.source: 0, env_doc.source: 1, OVERRIDES_SOURCE: 2}
+            problems.sort(
+                key=lambda p: (layer_order.get(p.source or "", 3), p.line or 0, p.column or 0)
+            )
             raise ConfigError(problems, heading=heading)
         return _resolve_paths(config, directory.parent)
 
@@ -210,145 +222,36 @@ def _existing_dir(path: Path, what: str) -> Path:
     )
 
 
-def _substitute(doc: YamlDocument) -> list[ConfigProblem]:
-    problems: list[ConfigProblem] = []
-
+def _substitute(
+    merged: dict[str, Any], origins: Mapping[KeyPath, Origin], problems: list[ConfigProblem]
+) -> dict[str, Any]:
     def report(error: InterpolationError) -> None:
-        line, column = doc.positions.get(error.key, (None, None))
-        problems.append(ConfigProblem(doc.source, format_key(error.key), str(error), line, column))
-
-    doc.data = substitute_all(doc.data, os.environ, report)
-    return problems
-
-
-def _environment_key_problems(
-    documents: list[YamlDocument], overrides: Mapping[str, Any] | None, env: str
-) -> list[ConfigProblem]:
-    defaults, env_doc = documents
-    problems = []
-    if "environment" in defaults.data:
-        line, column = defaults.positions.get(("environment",), (None, None))
+        origin = nearest_origin(error.key, origins)
         problems.append(
             ConfigProblem(
-                defaults.source,
-                "environment",
-                "the environment comes from the file name; remove it from defaults.yaml",
-                line,
-                column,
+                origin.source if origin else None,
+                format_key(error.key),
+                str(error),
+                origin.line if origin else None,
+                origin.column if origin else None,
             )
         )
-    for source, data, positions in (
-        (env_doc.source, env_doc.data, env_doc.positions),
-        (OVERRIDES_SOURCE, overrides or {}, {}),
-    ):
-        if "environment" in data and data["environment"] != env:
-            line, column = positions.get(("environment",), (None, None))
-            problems.append(
-                ConfigProblem(
-                    source,
-                    "environment",
-                    f"disagrees with the environment being loaded ({env!r}); "
-                    f"remove it or set it to {env!r}",
-                    line,
-                    column,
-                )
-            )
-    return problems
 
-
-def _errors(exc: ValidationError) -> list[ErrorDetails]:
-    # include_input=False: inputs (secrets among them) must never reach a message.
-    return exc.errors(include_input=False, include_url=False, include_context=True)
-
-
-def _describe(
-    error: ErrorDetails, merged: Mapping[str, Any], origins: Mapping[KeyPath, Origin], files: str
-) -> ConfigProblem:
-    loc: KeyPath = tuple(error["loc"])
-    origin = _nearest_origin(loc, origins)
-    kind = error["type"]
-    message = error["msg"].removeprefix("Value error, ")
-    if kind == "extra_forbidden":
-        message = _unknown_key_message(loc)
-    elif kind == "missing":
-        message = f"required key is missing; set it in {files}"
-    elif kind == "string_type":
-        message += _quote_hint(_value_at(merged, loc))
-    return ConfigProblem(
-        origin.source if origin else None,
-        format_key(loc) or None,
-        message,
-        origin.line if origin else None,
-        origin.column if origin else None,
-    )
-
-
-def _nearest_origin(loc: KeyPath, origins: Mapping[KeyPath, Origin]) -> Origin | None:
-    for end in range(len(loc), 0, -1):
-        if loc[:end] in origins:
-            return origins[loc[:end]]
-    return None
-
-
-def _unknown_key_message(loc: KeyPath) -> str:
-    model = _model_at(loc[:-1])
-    if model is None:
-        return "unknown key"
-    valid = [field.alias or name for name, field in model.model_fields.items()]
-    close = difflib.get_close_matches(str(loc[-1]), valid, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"unknown key; {hint}valid keys here: {', '.join(valid)}"
-
-
-def _model_at(loc: KeyPath) -> type[BaseModel] | None:
-    model: type[BaseModel] = EnvironmentConfig
-    for part in loc:
-        fields = {field.alias or name: field for name, field in model.model_fields.items()}
-        field = fields.get(str(part))
-        if field is None:
-            return None
-        nested = _model_in(field.annotation)
-        if nested is None:
-            return None
-        model = nested
-    return model
-
-
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        if isinstance(arg, type) and issubclass(arg, BaseModel):
-            return arg
-    return None
-
-
-def _value_at(data: Any, loc: KeyPath) -> Any:
-    for part in loc:
-        try:
-            data = data[part]
-        except (KeyError, IndexError, TypeError):
-            return None
-    return data
-
-
-def _quote_hint(value: Any) -> str:
-    if isinstance(value, bool):
-        kind = "a boolean (yes/no/on/off/true/false)"
-    elif isinstance(value, (int, float)):
-        kind = "a number"
-    elif isinstance(value, (dt.date, dt.datetime)):
-        kind = "a date"
-    else:
-        return ""
-    return f"; YAML read this value as {kind}: quote it to keep it as text"
+    substituted: dict[str, Any] = substitute_all(merged, os.environ, report)
+    return substituted
 
 
 def _resolve_paths(config: EnvironmentConfig, project_root: Path) -> EnvironmentConfig:
     """Anchor local paths at the project root, so every working directory sees the same ones."""
     spark = config.spark
     warehouse = spark.warehouse_dir if spark.warehouse_dir is not None else DEFAULT_WAREHOUSE_DIR
-    updates = {"warehouse_dir": str((project_root / warehouse).resolve())}
+    updates = {"warehouse_dir": _anchor(warehouse, project_root)}
     if spark.jars_dir is not None:
-        updates["jars_dir"] = str((project_root / spark.jars_dir).resolve())
+        updates["jars_dir"] = _anchor(spark.jars_dir, project_root)
     return config.model_copy(update={"spark": spark.model_copy(update=updates)})
+
+
+def _anchor(path: str, project_root: Path) -> str:
+    if _URI.match(path):  # file:///..., s3://..., dbfs:/... are left as written
+        return path
+    return str((project_root / Path(path).expanduser()).resolve())

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -21,6 +22,7 @@ from databricks_utils.catalog.identifiers import validate_identifier
 from databricks_utils.redaction import redact_mapping
 
 DEFAULT_MONTE_CARLO_ENDPOINT = "https://api.getmontecarlo.com/graphql"
+ENVIRONMENT_NAME = r"^[a-z][a-z0-9_]*$"
 
 
 class _Section(BaseModel):
@@ -30,13 +32,17 @@ class _Section(BaseModel):
         extra="forbid",
         frozen=True,
         hide_input_in_errors=True,
-        validate_by_name=True,
-        validate_by_alias=True,
+        populate_by_name=True,
     )
 
 
-def _spark_conf_string(value: Any) -> Any:
-    """YAML scalars become Spark's string form: ``true`` -> ``"true"``, ``4`` -> ``"4"``."""
+def to_spark_string(value: Any) -> Any:
+    """YAML scalars become Spark's string form: ``true`` -> ``"true"``, ``4`` -> ``"4"``.
+
+    Example:
+        >>> to_spark_string(True), to_spark_string(4), to_spark_string("x")
+        ('true', '4', 'x')
+    """
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -48,7 +54,7 @@ def _spark_conf_string(value: Any) -> Any:
     return value
 
 
-SparkConfValue = Annotated[str, BeforeValidator(_spark_conf_string)]
+SparkConfValue = Annotated[str, BeforeValidator(to_spark_string)]
 
 
 class DatabricksConnectConfig(_Section):
@@ -162,17 +168,6 @@ class CatalogConfig(_Section):
         NamingConvention.parse(value)
         return value
 
-    @model_validator(mode="after")
-    def _naming_renders(self) -> CatalogConfig:
-        # Catches names only the combination makes invalid (a catalog part rendering to
-        # "sys_...", a schema of more than 255 characters) at load, not at first use.
-        convention = NamingConvention.parse(self.naming)
-        for layer in ("bronze", "silver", "gold"):
-            convention.table_name(
-                env="env", catalog=self.name, schema=self.schema_, layer=layer, table="t"
-            )
-        return self
-
 
 class MonteCarloConfig(_Section):
     """Monte Carlo API access for syncing observability rules.
@@ -205,8 +200,8 @@ class EnvironmentConfig(_Section):
     """The merged, validated configuration of one environment.
 
     Built by [`ConfigLoader.load`][databricks_utils.config.ConfigLoader.load] from
-    ``defaults.yaml``, ``<env>.yaml`` and overrides. Immutable: derive variants with
-    ``config.model_copy(update=...)``.
+    ``defaults.yaml``, ``<env>.yaml`` and overrides. Frozen (attributes cannot be
+    reassigned): derive variants with ``config.model_copy(update=...)``.
 
     Example:
         >>> cfg = EnvironmentConfig(
@@ -216,7 +211,26 @@ class EnvironmentConfig(_Section):
         'customer_360'
     """
 
-    environment: str
+    environment: str = Field(pattern=ENVIRONMENT_NAME)
     spark: SparkConfig = Field(default_factory=SparkConfig)
     catalog: CatalogConfig
     monte_carlo: MonteCarloConfig | None = None
+
+    @field_validator("catalog")
+    @classmethod
+    def _names_render(cls, catalog: CatalogConfig, info: ValidationInfo) -> CatalogConfig:
+        # Catches names only the combination makes invalid (a catalog part rendering to
+        # "sys_...", a schema of more than 255 characters) at load, not at first use.
+        environment = info.data.get("environment")
+        if environment is None:  # already reported as invalid
+            return catalog
+        convention = NamingConvention.parse(catalog.naming)
+        for layer in ("bronze", "silver", "gold"):
+            convention.table_name(
+                env=environment,
+                catalog=catalog.name,
+                schema=catalog.schema_,
+                layer=layer,
+                table="t",
+            )
+        return catalog

@@ -35,7 +35,7 @@ def apply_runtime_settings(
     static: list[str] = []
     refused: list[str] = []
     for key, value in settings.items():
-        if _current(spark, key) == value:
+        if _same(_current(spark, key), value):
             continue
         try:
             spark.conf.set(key, value)
@@ -63,6 +63,13 @@ def apply_runtime_settings(
             stacklevel=4,
         )
     return static + refused
+
+
+def _same(current: str | None, wanted: str) -> bool:
+    # Spark qualifies local paths it stores: "/tmp/wh" comes back as "file:/tmp/wh".
+    if current is None:
+        return False
+    return current == wanted or current.removeprefix("file:").rstrip("/") == wanted.rstrip("/")
 
 
 def _current(spark: SparkSession, key: str) -> str | None:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from databricks_utils.config.loader import ConfigLoader
 from databricks_utils.config.models import EnvironmentConfig
 from databricks_utils.session.connect import create_connect_session
-from databricks_utils.session.errors import SparkSessionError
+from databricks_utils.session.errors import SparkConfigNotAppliedWarning, SparkSessionError
 from databricks_utils.session.existing import apply_runtime_settings
-from databricks_utils.session.local import create_local_session
+from databricks_utils.session.local import DELTA_EXTENSION, create_local_session, local_settings
 from databricks_utils.session.runtime import is_databricks_runtime, is_serverless
 
 if TYPE_CHECKING:
@@ -77,10 +78,29 @@ class SparkSessionFactory:
             apply_runtime_settings(spark, spark_config.config, tolerate_refusals=True)
             return spark
         running = _active_session()
-        if running is not None:
-            apply_runtime_settings(running, spark_config.config, tolerate_refusals=False)
-            return running
-        return create_local_session(spark_config)
+        if running is None:
+            return create_local_session(spark_config)
+        _warn_unless_delta(running)
+        settings = local_settings(spark_config)
+        settings.pop("spark.jars.packages", None)  # merged with Delta's package at start
+        apply_runtime_settings(running, settings, tolerate_refusals=False)
+        return running
+
+
+def _warn_unless_delta(spark: SparkSession) -> None:
+    try:
+        extensions = spark.conf.get("spark.sql.extensions")
+    except Exception:
+        extensions = None
+    if DELTA_EXTENSION not in (extensions or ""):
+        warnings.warn(
+            "the Spark session already running in this process was not started with Delta "
+            "Lake (spark.sql.extensions lacks io.delta.sql.DeltaSparkSessionExtension), so Delta "
+            "tables will not work in it; stop it (spark.stop()) before calling "
+            "SparkSessionFactory, or start it through SparkSessionFactory",
+            SparkConfigNotAppliedWarning,
+            stacklevel=3,
+        )
 
 
 def _active_session() -> SparkSession | None:

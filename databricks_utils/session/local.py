@@ -22,7 +22,8 @@ def local_settings(config: SparkConfig) -> dict[str, str]:
 
     Delta's SQL extension is added to any extensions already configured; the session
     catalog becomes Delta's unless ``spark.sql.catalog.spark_catalog`` is set. Jars come
-    from ``spark.jars_dir`` when set (added to ``spark.jars``).
+    from ``spark.jars_dir`` when set (added to ``spark.jars``). The Delta package itself
+    is added to ``spark.jars.packages`` when the session is built.
 
     Example:
         >>> local_settings(SparkConfig())["spark.sql.extensions"]
