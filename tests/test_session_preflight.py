@@ -85,27 +85,25 @@ def test_java_home_without_java_is_explained(tmp_path: Path) -> None:
     assert f"SparkSessionError: JAVA_HOME is set to {tmp_path}, which has no bin/java" in output
 
 
-def test_mismatched_delta_and_pyspark_fail_before_the_jvm_starts(tmp_path: Path) -> None:
-    fake_distribution(tmp_path / "site", "delta-spark", "3.2.0")
+@pytest.mark.parametrize(
+    ("distribution", "version", "message"),
+    [
+        ("delta-spark", "3.2.0", "delta-spark 3.2.0 needs pyspark 3.5.x, but pyspark 4.0"),
+        ("databricks-connect", "17.0.0", "databricks-connect is installed in this environment"),
+    ],
+)
+def test_conflicting_installs_fail_before_the_jvm_starts(
+    tmp_path: Path, distribution: str, version: str, message: str
+) -> None:
+    fake_distribution(tmp_path / "site", distribution, version)
 
     code, output = create_in_subprocess(
         local_config(tmp_path), {"PYTHONPATH": str(tmp_path / "site")}
     )
 
     assert code == 3, output
-    assert "SparkSessionError: delta-spark 3.2.0 needs pyspark 3.5.x, but pyspark 4.0" in output
+    assert f"SparkSessionError: {message}" in output
     assert "Ivy Default Cache" not in output
-
-
-def test_databricks_connect_beside_pyspark_is_refused(tmp_path: Path) -> None:
-    fake_distribution(tmp_path / "site", "databricks-connect", "17.0.0")
-
-    code, output = create_in_subprocess(
-        local_config(tmp_path), {"PYTHONPATH": str(tmp_path / "site")}
-    )
-
-    assert code == 3, output
-    assert "SparkSessionError: databricks-connect is installed in this environment" in output
 
 
 def test_unresolvable_delta_jars_give_mirror_advice(tmp_path: Path) -> None:
