@@ -110,7 +110,7 @@ class CatalogHelper:
         Locally the catalog is ``spark_catalog``; on Databricks the catalog must exist.
 
         Returns:
-            The qualified schema names, in layer order.
+            The qualified schema names, in the order given (bronze, silver, gold by default).
 
         Example:
             >>> CatalogHelper(cfg).ensure_schemas(spark)  # doctest: +SKIP
