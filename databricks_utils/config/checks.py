@@ -12,6 +12,7 @@ from databricks_utils.config.yaml_source import YamlDocument
 from databricks_utils.redaction import is_sensitive
 
 SPARK_CONFIG = ("spark", "config")
+OVERRIDES_SOURCE = "overrides"
 
 
 def environment_key_problems(
@@ -28,7 +29,7 @@ def environment_key_problems(
                 *defaults.positions.get(("environment",), (None, None)),
             )
         )
-    layers = [(env_doc.source, env_doc.data, env_doc.positions), ("overrides", overrides, {})]
+    layers = [(env_doc.source, env_doc.data, env_doc.positions), (OVERRIDES_SOURCE, overrides, {})]
     for source, data, positions in layers:
         if "environment" in data and data["environment"] != env:
             problems.append(

@@ -31,6 +31,18 @@ def validation_problems(
     return [_describe(error, merged, origins, files) for error in errors]
 
 
+def located_problem(loc: KeyPath, message: str, origins: Mapping[KeyPath, Origin]) -> ConfigProblem:
+    """A problem at key path ``loc``, placed where the layer that set it wrote it."""
+    origin = nearest_origin(loc, origins)
+    return ConfigProblem(
+        origin.source if origin else None,
+        format_key(loc) or None,
+        message,
+        origin.line if origin else None,
+        origin.column if origin else None,
+    )
+
+
 def nearest_origin(loc: KeyPath, origins: Mapping[KeyPath, Origin]) -> Origin | None:
     """The origin of ``loc``, or of its closest ancestor, that has a line."""
     fallback = None
@@ -47,7 +59,6 @@ def _describe(
     error: ErrorDetails, merged: Mapping[str, Any], origins: Mapping[KeyPath, Origin], files: str
 ) -> ConfigProblem:
     loc: KeyPath = tuple(error["loc"])
-    origin = nearest_origin(loc, origins)
     kind = error["type"]
     message = error["msg"].removeprefix("Value error, ")
     value = value_at(merged, loc)
@@ -63,13 +74,7 @@ def _describe(
             f"is empty: YAML reads '{name}:' with nothing below it as null; "
             f"remove the key or write '{name}: {{}}'"
         )
-    return ConfigProblem(
-        origin.source if origin else None,
-        format_key(loc) or None,
-        message,
-        origin.line if origin else None,
-        origin.column if origin else None,
-    )
+    return located_problem(loc, message, origins)
 
 
 def _unknown_key_message(loc: KeyPath) -> str:

@@ -10,18 +10,21 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from databricks_utils.config.checks import environment_key_problems, spark_text_problems
-from databricks_utils.config.diagnostics import nearest_origin, validation_problems
+from databricks_utils.config.checks import (
+    OVERRIDES_SOURCE,
+    environment_key_problems,
+    spark_text_problems,
+)
+from databricks_utils.config.diagnostics import located_problem, validation_problems
 from databricks_utils.config.errors import ConfigError, ConfigProblem, display_path
 from databricks_utils.config.interpolation import InterpolationError, substitute_all
-from databricks_utils.config.keys import KeyPath, format_key
+from databricks_utils.config.keys import KeyPath
 from databricks_utils.config.merge import Origin, deep_merge
 from databricks_utils.config.models import ENVIRONMENT_NAME, EnvironmentConfig
 from databricks_utils.config.yaml_source import read_yaml
 
 CONFIG_DIR_ENV_VAR = "DATABRICKS_UTILS_CONFIG_DIR"
 DEFAULTS_FILE = "defaults.yaml"
-OVERRIDES_SOURCE = "overrides"
 EXTENSION_PREFIX = "x-"
 DEFAULT_WAREHOUSE_DIR = "spark-warehouse"
 _ENV_NAME = re.compile(ENVIRONMENT_NAME)
@@ -226,16 +229,7 @@ def _substitute(
     merged: dict[str, Any], origins: Mapping[KeyPath, Origin], problems: list[ConfigProblem]
 ) -> dict[str, Any]:
     def report(error: InterpolationError) -> None:
-        origin = nearest_origin(error.key, origins)
-        problems.append(
-            ConfigProblem(
-                origin.source if origin else None,
-                format_key(error.key),
-                str(error),
-                origin.line if origin else None,
-                origin.column if origin else None,
-            )
-        )
+        problems.append(located_problem(error.key, str(error), origins))
 
     substituted: dict[str, Any] = substitute_all(merged, os.environ, report)
     return substituted

@@ -19,6 +19,7 @@ from pydantic import (
 
 from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention
 from databricks_utils.catalog.identifiers import validate_identifier
+from databricks_utils.catalog.layers import Layer
 from databricks_utils.redaction import redact_mapping
 
 DEFAULT_MONTE_CARLO_ENDPOINT = "https://api.getmontecarlo.com/graphql"
@@ -225,12 +226,12 @@ class EnvironmentConfig(_Section):
         if environment is None:  # already reported as invalid
             return catalog
         convention = NamingConvention.parse(catalog.naming)
-        for layer in ("bronze", "silver", "gold"):
+        for layer in Layer:
             convention.table_name(
                 env=environment,
                 catalog=catalog.name,
                 schema=catalog.schema_,
-                layer=layer,
+                layer=layer.value,
                 table="t",
             )
         return catalog

@@ -35,7 +35,7 @@ def apply_runtime_settings(
     static: list[str] = []
     refused: list[str] = []
     for key, value in settings.items():
-        if _same(_current(spark, key), value):
+        if _same(current_setting(spark, key), value):
             continue
         try:
             spark.conf.set(key, value)
@@ -72,7 +72,8 @@ def _same(current: str | None, wanted: str) -> bool:
     return current == wanted or current.removeprefix("file:").rstrip("/") == wanted.rstrip("/")
 
 
-def _current(spark: SparkSession, key: str) -> str | None:
+def current_setting(spark: SparkSession, key: str) -> str | None:
+    """The session's value of ``key`` as a string, ``None`` when unset or unreadable."""
     try:
         value = spark.conf.get(key)
     except Exception:

@@ -11,7 +11,7 @@ from databricks_utils.config.loader import ConfigLoader
 from databricks_utils.config.models import EnvironmentConfig
 from databricks_utils.session.connect import create_connect_session
 from databricks_utils.session.errors import SparkConfigNotAppliedWarning, SparkSessionError
-from databricks_utils.session.existing import apply_runtime_settings
+from databricks_utils.session.existing import apply_runtime_settings, current_setting
 from databricks_utils.session.local import DELTA_EXTENSION, create_local_session, local_settings
 from databricks_utils.session.runtime import is_databricks_runtime, is_serverless
 
@@ -88,11 +88,7 @@ class SparkSessionFactory:
 
 
 def _warn_unless_delta(spark: SparkSession) -> None:
-    try:
-        extensions = spark.conf.get("spark.sql.extensions")
-    except Exception:
-        extensions = None
-    if DELTA_EXTENSION not in (extensions or ""):
+    if DELTA_EXTENSION not in (current_setting(spark, "spark.sql.extensions") or ""):
         warnings.warn(
             "the Spark session already running in this process was not started with Delta "
             "Lake (spark.sql.extensions lacks io.delta.sql.DeltaSparkSessionExtension), so Delta "
