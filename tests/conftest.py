@@ -72,3 +72,38 @@ def run_python(
         timeout=timeout,
         check=False,
     )
+
+
+@pytest.fixture(scope="session")
+def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A cookiecutter user config of its own: replays and caches stay out of the home dir."""
+    home = tmp_path_factory.mktemp("cookiecutter-home")
+    config = home / "config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {home / 'templates'}\nreplay_dir: {home / 'replay'}\n",
+        encoding="utf-8",
+    )
+    previous = os.environ.get("COOKIECUTTER_CONFIG")
+    os.environ["COOKIECUTTER_CONFIG"] = str(config)
+    yield config
+    if previous is None:
+        del os.environ["COOKIECUTTER_CONFIG"]
+    else:
+        os.environ["COOKIECUTTER_CONFIG"] = previous
+
+
+@pytest.fixture(scope="session")
+def baked(
+    tmp_path_factory: pytest.TempPathFactory, cookiecutter_config: Path
+) -> Callable[[str], Path]:
+    """``baked(name)``: the project generated for one of `template_support.COMBINATIONS`."""
+    from tests.template_support import COMBINATIONS, bake
+
+    projects: dict[str, Path] = {}
+
+    def get(name: str) -> Path:
+        if name not in projects:
+            projects[name] = bake(tmp_path_factory.mktemp(name), COMBINATIONS[name])
+        return projects[name]
+
+    return get

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from databricks_utils.__about__ import __version__
-from databricks_utils.cli import config_command
+from databricks_utils.cli import config_command, new_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_command.register(commands)
+    new_command.register(commands)
     return parser
 
 
@@ -37,7 +38,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         >>> main(["config", "show", "--env", "dev", "--path", "config"])  # doctest: +SKIP
         0
     """
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    # A command with trailing free-form arguments (KEY=VALUE) collects them after options too.
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        collect = getattr(args, "collect_extras", None)
+        if collect is None:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        getattr(args, collect).extend(extras)
     code: int = args.handler(args)
     return code
 

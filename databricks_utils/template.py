@@ -1,0 +1,161 @@
+"""Generate a pipeline project from the cookiecutter template shipped with databricks-utils.
+
+The template is in the wheel (``databricks_utils/_template``), so generating needs neither
+network nor a workspace. Rendering needs ``cookiecutter``: the ``[template]`` extra.
+
+Example:
+    >>> from databricks_utils.template import create_project
+    >>> create_project("Customer 360", output_dir="projects")  # doctest: +SKIP
+    PosixPath('projects/customer-360')
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from databricks_utils.__about__ import __version__
+
+PACKAGED_TEMPLATE = Path(__file__).with_name("_template")
+CHECKOUT_TEMPLATE = Path(__file__).resolve().parent.parent / "template"
+TEMPLATE_CONFIG = "cookiecutter.json"
+VERSION_VARIABLE = "databricks_utils_version"
+INSTALL_HINT = "pip install 'databricks-utils[template]'"
+_TEMPLATE_SYNTAX = ("{{", "{%", "{#")
+
+
+class TemplateError(Exception):
+    """A project cannot be generated: bad answers, missing cookiecutter, existing directory.
+
+    Example:
+        >>> raise TemplateError("compute 'gpu' is not a choice")  # doctest: +SKIP
+    """
+
+
+def template_dir() -> Path:
+    """The directory of the project template: inside the installed wheel, or the checkout's.
+
+    Raises:
+        TemplateError: when this installation has no template.
+
+    Example:
+        >>> (template_dir() / "cookiecutter.json").is_file()
+        True
+    """
+    for candidate in (PACKAGED_TEMPLATE, CHECKOUT_TEMPLATE):
+        if (candidate / TEMPLATE_CONFIG).is_file():
+            return candidate
+    raise TemplateError(
+        f"the project template is missing: neither {PACKAGED_TEMPLATE} nor {CHECKOUT_TEMPLATE} "
+        f"holds {TEMPLATE_CONFIG}; reinstall databricks-utils"
+    )
+
+
+def template_variables() -> dict[str, Any]:
+    """The answers the template asks for, with their defaults (lists are choices).
+
+    Variables starting with ``_`` are internal and left out.
+
+    Example:
+        >>> template_variables()["compute"]
+        ['serverless', 'job_cluster']
+    """
+    text = (template_dir() / TEMPLATE_CONFIG).read_text(encoding="utf-8")
+    variables: dict[str, Any] = json.loads(text)
+    return {key: value for key, value in variables.items() if not key.startswith("_")}
+
+
+def create_project(
+    name: str,
+    *,
+    output_dir: str | os.PathLike[str] = ".",
+    answers: Mapping[str, str] | None = None,
+    no_input: bool = True,
+) -> Path:
+    """Generate a pipeline project called ``name`` and return its directory.
+
+    Args:
+        name: The project name (free text); the slug and package name derive from it
+            unless ``answers`` sets ``project_slug`` / ``package_name``.
+        output_dir: Where the project directory is created.
+        answers: Other template variables, e.g. ``{"compute": "job_cluster"}``.
+            ``databricks_utils_version`` defaults to the installed version.
+        no_input: ``False`` prompts for every variable not given, with these as defaults.
+
+    Returns:
+        The new project's directory.
+
+    Raises:
+        TemplateError: for an unknown variable, a value that is not one of a variable's
+            choices, template syntax in a value, an existing project directory, answers the
+            template's checks refuse (listed on stderr; nothing is left behind), or when
+            ``cookiecutter`` is not installed.
+
+    Example:
+        >>> create_project("Customer 360", answers={"compute": "job_cluster"})  # doctest: +SKIP
+        PosixPath('customer-360')
+    """
+    context = {"project_name": name, VERSION_VARIABLE: __version__, **(answers or {})}
+    _check_answers(context, template_variables())
+    try:
+        from cookiecutter.exceptions import (
+            CookiecutterException,
+            FailedHookException,
+            OutputDirExistsException,
+        )
+        from cookiecutter.main import cookiecutter
+    except ImportError:
+        raise TemplateError(f"generating a project needs cookiecutter: {INSTALL_HINT}") from None
+    # Without a handler of its own, cookiecutter's log of a refused answer would reach
+    # stderr as a traceback; our error says it once. Configured logging still gets it.
+    quiet = logging.NullHandler()
+    cookiecutter_log = logging.getLogger("cookiecutter")
+    cookiecutter_log.addHandler(quiet)
+    try:
+        created = cookiecutter(
+            str(template_dir()),
+            no_input=no_input,
+            extra_context=context,
+            output_dir=os.fspath(output_dir),
+        )
+    except FailedHookException:
+        raise TemplateError(
+            "the template refused the answers (the problems are listed above); "
+            "nothing was generated"
+        ) from None
+    except OutputDirExistsException as exc:
+        raise TemplateError(
+            f"{str(exc).removeprefix('Error: ')}: choose another output directory or project "
+            "name, or remove it"
+        ) from None
+    except CookiecutterException as exc:
+        raise TemplateError(f"cannot generate the project: {exc}") from exc
+    finally:
+        cookiecutter_log.removeHandler(quiet)
+    return Path(created)
+
+
+def _check_answers(context: Mapping[str, Any], variables: Mapping[str, Any]) -> None:
+    problems = []
+    for key, value in context.items():
+        if key not in variables:
+            problems.append(
+                f"unknown template variable {key!r}; valid variables: {', '.join(variables)}"
+            )
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{key}: must be a string, got {type(value).__name__}")
+            continue
+        if any(marker in value for marker in _TEMPLATE_SYNTAX):
+            # cookiecutter renders answers as Jinja: "{{ ... }}" in a value would run.
+            problems.append(f"{key}: template syntax ('{{{{', '{{%', '{{#') is not allowed")
+            continue
+        choices = variables[key]
+        if isinstance(choices, list) and value not in choices:
+            problems.append(f"{key} {value!r} is not a choice; choose one of: {', '.join(choices)}")
+    if problems:
+        raise TemplateError("; ".join(problems))

@@ -1,0 +1,203 @@
+"""Check the answers before any file is generated.
+
+On exit status 1 cookiecutter stops and deletes the project directory it created, so an
+invalid answer leaves nothing behind. The answers arrive as JSON inside a raw string and
+are parsed as data: whatever a project name contains, it is never executed.
+"""
+
+import json
+import keyword
+import re
+import sys
+import unicodedata
+from urllib.parse import urlsplit
+
+ANSWERS = json.loads(
+    r"""
+{{ cookiecutter | tojson }}
+"""
+)
+
+CHOICES = {
+    "compute": ("serverless", "job_cluster"),
+    "orchestrator": ("databricks_workflows", "airflow"),
+    "ci": ("github_actions", "none"),
+}
+# Packages a generated project imports or that a package name would shadow.
+RESERVED_PACKAGES = {
+    "airflow",
+    "chispa",
+    "conftest",
+    "databricks",
+    "databricks_utils",
+    "delta",
+    "py4j",
+    "pyspark",
+    "pytest",
+    "src",
+    "test",
+    "tests",
+}
+SLUG = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+PACKAGE = re.compile(r"[a-z][a-z0-9_]*")
+UC_PART = re.compile(r"[a-z][a-z0-9_]*")
+VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
+OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,99}")
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+# Unity Catalog allows 255 characters; leave room for "prod_" and "_silver".
+MAX_CATALOG_BASE = 250
+MAX_SCHEMA_BASE = 240
+
+
+def text_problem(value, max_length):
+    if not value.strip():
+        return "must not be empty"
+    if len(value) > max_length:
+        return f"must be at most {max_length} characters, got {len(value)}"
+    if any(unicodedata.category(char).startswith("C") for char in value):
+        return "must be a single line without control characters"
+    return None
+
+
+def slug_problem(value):
+    if SLUG.fullmatch(value) and 2 <= len(value) <= 64:
+        return None
+    return (
+        "use 2-64 lower-case letters and digits, starting with a letter, with single '-' or '_' "
+        "between them, e.g. 'customer-360'"
+    )
+
+
+def package_problem(value):
+    if not PACKAGE.fullmatch(value) or len(value) > 64:
+        return (
+            "must be a Python identifier of at most 64 lower-case letters, digits and '_', "
+            "starting with a letter, e.g. 'customer_360'"
+        )
+    if keyword.iskeyword(value) or keyword.issoftkeyword(value):
+        return "is a Python keyword; choose another name, e.g. 'customer_360'"
+    if value in RESERVED_PACKAGES or value in sys.stdlib_module_names:
+        return "would shadow an existing module of the same name; choose a project-specific name"
+    return None
+
+
+def uc_part_problem(value, max_length):
+    if UC_PART.fullmatch(value) and len(value) <= max_length:
+        return None
+    return (
+        f"must be at most {max_length} lower-case letters, digits and '_', starting with a "
+        "letter, so that every Unity Catalog name built from it is valid"
+    )
+
+
+def version_problem(value):
+    if VERSION.fullmatch(value):
+        return None
+    return "must be an exact release x.y.z such as 0.1.0 (no ranges like '>=1.0', no '1.2')"
+
+
+def host_problem(value):
+    parts = urlsplit(value)
+    if (
+        parts.scheme == "https"
+        and parts.hostname
+        and HOSTNAME.fullmatch(parts.hostname)
+        and parts.username is None
+        and parts.path in ("", "/")
+        and not parts.query
+        and not parts.fragment
+        and _port_ok(parts)
+    ):
+        return None
+    return "must be a workspace URL https://<host> without a path, e.g. https://adb-123.4.azuredatabricks.net"
+
+
+def index_problem(value):
+    parts = urlsplit(value)
+    if "@" in parts.netloc:
+        return "must not contain credentials: pass them through environment variables (see the generated README)"
+    secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
+    if (
+        secure
+        and parts.hostname
+        and (parts.hostname in LOOPBACK or HOSTNAME.fullmatch(parts.hostname))
+        and not parts.query
+        and not parts.fragment
+        and not re.search(r"[\s\"'\\]", value)
+        and _port_ok(parts)
+    ):
+        return None
+    return (
+        "must be the simple-API URL of the private index, https://<host>/<path>/simple/ "
+        "(http only on localhost)"
+    )
+
+
+def _port_ok(parts):
+    try:
+        parts.port
+    except ValueError:
+        return False
+    return True
+
+
+def owner_problem(value):
+    if OWNER.fullmatch(value):
+        return None
+    return (
+        "must be a workspace group or user name: up to 100 letters, digits, spaces and "
+        "'.', '_', '@', '+', '-'"
+    )
+
+
+def principal_problem(value):
+    if UUID.fullmatch(value):
+        return None
+    return "must be the service principal's application ID, a lower-case UUID"
+
+
+CHECKS = {
+    "project_name": lambda v: text_problem(v, 100),
+    "project_slug": slug_problem,
+    "package_name": package_problem,
+    "description": lambda v: text_problem(v, 300),
+    "owner": owner_problem,
+    "databricks_utils_version": version_problem,
+    "catalog": lambda v: uc_part_problem(v, MAX_CATALOG_BASE),
+    "schema": lambda v: uc_part_problem(v, MAX_SCHEMA_BASE),
+    "dev_host": host_problem,
+    "lab_host": host_problem,
+    "prod_host": host_problem,
+    "service_principal": principal_problem,
+    "private_index_url": index_problem,
+}
+
+
+def problems(answers):
+    found = []
+    for key, check in CHECKS.items():
+        value = answers.get(key)
+        problem = "must be a string" if not isinstance(value, str) else check(value)
+        if problem:
+            found.append(f"{key} {value!r}: {problem}")
+    for key, allowed in CHOICES.items():
+        if answers.get(key) not in allowed:
+            found.append(f"{key} {answers.get(key)!r}: must be one of {', '.join(allowed)}")
+    return found
+
+
+def main():
+    found = problems(ANSWERS)
+    if not found:
+        return 0
+    noun = "answer" if len(found) == 1 else "answers"
+    lines = [f"Cannot generate the project: {len(found)} invalid {noun}"]
+    lines += [f"  - {problem}" for problem in found]
+    print("\n".join(lines), file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Bronze: data as received, each record loaded once."""

@@ -1,0 +1,1 @@
+"""Gold: aggregates ready for reports and other teams."""

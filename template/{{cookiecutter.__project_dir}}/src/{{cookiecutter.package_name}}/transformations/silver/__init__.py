@@ -1,0 +1,1 @@
+"""Silver: clean, deduplicated data with its history."""
