@@ -61,8 +61,9 @@ def template_variables() -> dict[str, Any]:
     Variables starting with ``_`` are internal and left out.
 
     Example:
-        >>> template_variables()["compute"]
-        ['serverless', 'job_cluster']
+        >>> variables = template_variables()
+        >>> variables["project_name"], "job_cluster" in variables["compute"]
+        ('My Pipeline', True)
     """
     text = (template_dir() / TEMPLATE_CONFIG).read_text(encoding="utf-8")
     variables: dict[str, Any] = json.loads(text)

@@ -52,6 +52,7 @@ TASK_TYPES = {
     "spark_submit_task",
     "sql_task",
 }
+COMPUTE_KEYS = {"environment_key", "existing_cluster_id", "job_cluster_key", "new_cluster"}
 KNOWN_SUBSTITUTIONS = {
     "bundle.name",
     "bundle.target",
@@ -111,9 +112,8 @@ def bundle_files(root: Path) -> list[Path]:
 
 def schema_problems(document: Mapping[str, Any], name: str) -> list[str]:
     """Where ``document`` breaks the bundle schema, plus unknown top-level keys."""
-    problems = [
-        f"{name}: unknown top-level key {key!r}" for key in sorted(set(document) - ALLOWED_TOP_LEVEL)
-    ]
+    unknown = sorted(set(document) - ALLOWED_TOP_LEVEL)
+    problems = [f"{name}: unknown top-level key {key!r}" for key in unknown]
     for error in bundle_validator().iter_errors(document):
         cause = _deepest(error)
         path = "/".join(str(part) for part in cause.absolute_path)
@@ -186,7 +186,8 @@ def _reference_problems(root: Path, bundle: Mapping[str, Any]) -> list[str]:
     for name, target in bundle.get("targets", {}).items():
         assigned = set(target.get("variables", {}))
         problems += [
-            f"target {name}: assigns undeclared variable {var!r}" for var in assigned - set(declared)
+            f"target {name}: assigns undeclared variable {var!r}"
+            for var in sorted(assigned - set(declared))
         ]
         problems += [
             f"target {name}: variable {var!r} has no default and no value"
@@ -235,7 +236,7 @@ def job_problems(job: Mapping[str, Any], base: Path, artifact_outputs: set[Path]
             problems.append(f"task {key}: job_cluster_key {task['job_cluster_key']!r} undefined")
         if "environment_key" in task and task["environment_key"] not in environments:
             problems.append(f"task {key}: environment_key {task['environment_key']!r} undefined")
-        if not ({"job_cluster_key", "existing_cluster_id", "new_cluster", "environment_key"} & set(task)):
+        if not COMPUTE_KEYS & set(task):
             problems.append(f"task {key}: runs on no compute (no cluster, no environment_key)")
         for name in sorted(set(JOB_PARAMETER_REFERENCE.findall(json.dumps(task))) - parameters):
             problems.append(f"task {key}: {{{{job.parameters.{name}}}}} is not a job parameter")

@@ -31,9 +31,9 @@ def test_import_has_no_side_effects_and_does_not_import_pyspark(tmp_path: Path) 
         handlers = list(logging.getLogger().handlers)
         warnings.simplefilter("error")
         import databricks_utils, databricks_utils.config, databricks_utils.catalog
-        import databricks_utils.session, databricks_utils.cli
+        import databricks_utils.session, databricks_utils.cli, databricks_utils.template
         from databricks_utils.config import SparkSessionFactory
-        roots = ("pyspark", "py4j", "delta")
+        roots = ("pyspark", "py4j", "delta", "cookiecutter", "jinja2")
         spark_modules = sorted(m for m in sys.modules if m.split(".")[0] in roots)
         print("spark modules:", spark_modules)
         print("new files:", sorted(set(os.listdir(".")) - before))
@@ -84,7 +84,8 @@ def test_wheel_has_the_package_and_typing_marker_but_no_tests(dist: Path) -> Non
 
     assert "databricks_utils/py.typed" in files
     assert "databricks_utils/config/loader.py" in files
-    assert not [f for f in files if f.startswith("tests/") or "/tests/" in f or "conftest" in f]
+    library = [f for f in files if not f.startswith("databricks_utils/_template/")]
+    assert not [f for f in library if f.startswith("tests/") or "/tests/" in f or "conftest" in f]
     metadata = (
         zipfile.ZipFile(wheel)
         .read(f"databricks_utils-{databricks_utils.__version__}.dist-info/METADATA")
@@ -116,3 +117,58 @@ def test_sdist_carries_readme_changelog_and_tests(dist: Path) -> None:
         "databricks_utils/py.typed",
     ):
         assert prefix + expected in names
+
+
+def test_wheel_ships_the_project_template(dist: Path) -> None:
+    [wheel] = dist.glob("*.whl")
+    files = set(zipfile.ZipFile(wheel).namelist())
+    prefix = "databricks_utils/_template/"
+    project = prefix + "{{cookiecutter.__project_dir}}/"
+
+    template_files = {
+        path.relative_to(ROOT / "template").as_posix()
+        for path in (ROOT / "template").rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts
+    }
+    assert {name.removeprefix(prefix) for name in files if name.startswith(prefix)} == (
+        template_files
+    )
+    for expected in (
+        "cookiecutter.json",
+        "hooks/pre_gen_project.py",
+        "{{cookiecutter.__project_dir}}/databricks.yml",
+        "{{cookiecutter.__project_dir}}/.github/workflows/ci.yml",
+        "{{cookiecutter.__project_dir}}/.gitignore",
+    ):
+        assert prefix + expected in files
+    assert project + "tests/conftest.py" in files
+    metadata = (
+        zipfile.ZipFile(wheel)
+        .read(f"databricks_utils-{databricks_utils.__version__}.dist-info/METADATA")
+        .decode()
+    )
+    assert "Requires-Dist: cookiecutter<3,>=2.6; extra == 'template'" in metadata
+
+
+def test_the_wheels_template_generates_a_project(
+    dist: Path, tmp_path: Path, cookiecutter_config: Path
+) -> None:
+    [wheel] = dist.glob("*.whl")
+    installed = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(installed)
+
+    result = run_python(
+        f"""
+        import sys
+        sys.path.insert(0, {str(installed)!r})
+        from databricks_utils.template import template_dir, create_project
+        print(template_dir())
+        print(create_project("From Wheel", output_dir={str(tmp_path / "out")!r}))
+        """
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        str(installed / "databricks_utils" / "_template"),
+        str(tmp_path / "out" / "from-wheel"),
+    ]

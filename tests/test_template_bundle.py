@@ -6,7 +6,7 @@ import copy
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
@@ -48,11 +48,11 @@ def test_jobs_load_into_databricks_bundles_models(baked: Baked, combination: str
     document = load_yaml(baked(combination) / f"resources/{SLUG}.job.yml")
 
     [(key, spec)] = document["resources"]["jobs"].items()
-    job = Job.from_dict(spec)
+    job = cast("dict[str, Any]", Job.from_dict(spec).as_dict())
 
     assert key == PACKAGE
-    assert [task.task_key for task in job.tasks] == ["bronze", "silver", "gold"]
-    assert job.as_dict()["tasks"][2]["depends_on"] == [{"task_key": "silver"}]
+    assert [task["task_key"] for task in job["tasks"]] == ["bronze", "silver", "gold"]
+    assert job["tasks"][2]["depends_on"] == [{"task_key": "silver"}]
 
 
 def test_targets_modes_and_production_hardening(baked: Baked) -> None:
@@ -169,7 +169,8 @@ def test_semantic_checks_catch_what_the_schema_allows(
 
 
 def test_schema_rejects_a_misspelt_field_with_the_deepest_cause(baked: Baked) -> None:
-    job = copy.deepcopy(load_yaml(baked("job_cluster-workflows-no_ci") / f"resources/{SLUG}.job.yml"))
+    project = baked("job_cluster-workflows-no_ci")
+    job = copy.deepcopy(load_yaml(project / f"resources/{SLUG}.job.yml"))
     library = job["resources"]["jobs"][PACKAGE]["tasks"][0]["libraries"][1]
     library["wheel"] = library.pop("whl")
 
@@ -188,7 +189,8 @@ def test_schema_flags_unknown_top_level_keys() -> None:
 
 
 def test_job_checks_report_a_task_without_compute(tmp_path: Path) -> None:
-    job = {"tasks": [{"task_key": "a", "python_wheel_task": {"package_name": "p", "entry_point": "e"}}]}
+    wheel_task = {"package_name": "p", "entry_point": "e"}
+    job = {"tasks": [{"task_key": "a", "python_wheel_task": wheel_task}]}
 
     assert job_problems(job, tmp_path, set()) == [
         "task a: runs on no compute (no cluster, no environment_key)"

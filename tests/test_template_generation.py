@@ -137,7 +137,8 @@ def test_databricks_utils_resolves_from_the_private_index_only(
     for path in project_files(project):
         text = path.read_text(encoding="utf-8")
         if path.name != "README.md":  # the README warns against it by name
-            assert "extra-index-url" not in text and "extra_index_url" not in text, path
+            assert "extra-index-url" not in text, path
+            assert "extra_index_url" not in text, path
 
 
 def test_the_template_pins_the_library_version_by_default() -> None:
@@ -220,7 +221,7 @@ INVALID_ANSWERS = [
     ("dev_host", "http://dev.example.com", "must be a workspace URL https://<host>"),
     ("prod_host", "https://prod.example.com/workspace", "must be a workspace URL https://<host>"),
     ("lab_host", "lab.example.com", "must be a workspace URL https://<host>"),
-    ("private_index_url", "https://ci:s3cret@pypi.example.com/simple/", "must not contain credentials"),
+    ("private_index_url", "https://ci:pw@pypi.example.com/simple/", "must not contain credentials"),
     ("private_index_url", "http://pypi.example.com/simple/", "(http only on localhost)"),
     ("service_principal", "deployer-bot", "the service principal's application ID"),
     ("owner", "team'; drop", "must be a workspace group or user name"),
@@ -229,20 +230,18 @@ INVALID_ANSWERS = [
 ]
 
 
+@pytest.mark.usefixtures("cookiecutter_config")
 @pytest.mark.parametrize(("key", "value", "message"), INVALID_ANSWERS)
 def test_invalid_answer_stops_generation_and_leaves_nothing(
-    tmp_path: Path,
-    cookiecutter_config: Path,
-    capfd: pytest.CaptureFixture[str],
-    key: str,
-    value: str,
-    message: str,
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], key: str, value: str, message: str
 ) -> None:
     # The derived answers are given too, so that only ``key`` is wrong.
     answers = {"project_slug": SLUG, "package_name": PACKAGE, "schema": PACKAGE, key: value}
 
     with pytest.raises(FailedHookException):
-        cookiecutter(str(template_dir()), no_input=True, extra_context=answers, output_dir=str(tmp_path))
+        cookiecutter(
+            str(template_dir()), no_input=True, extra_context=answers, output_dir=str(tmp_path)
+        )
 
     assert list(tmp_path.iterdir()) == []
     stderr = capfd.readouterr().err

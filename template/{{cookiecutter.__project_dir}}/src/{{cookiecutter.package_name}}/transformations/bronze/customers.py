@@ -38,7 +38,12 @@ def read_customers(spark: SparkSession, source: str) -> DataFrame:
 
 
 @monte_carlo_rule(
-    rule_type="volume", threshold_change_percent=20, severity="high", table=TABLE, layer="bronze"
+    rule_type="volume",
+    threshold_change_percent=20,
+    timestamp_column="updated_at",
+    severity="high",
+    table=TABLE,
+    layer="bronze",
 )
 def load_customers(spark: SparkSession, names: CatalogHelper, source: str) -> MergeResult:
     """Append the records of ``source`` that bronze does not hold yet; safe to run again."""

@@ -1,0 +1,390 @@
+"""End to end: release the library to a private index, then build a project on it.
+
+1. ``scripts/release.py build`` and ``publish`` put the library on a loopback ``pypiserver``
+   that asks for credentials on every request and never falls back to public PyPI.
+2. A project is generated from the template inside the built wheel, pinned to that version.
+3. The project installs into a fresh virtualenv with that server as its only index, as
+   the generated README says for pip. The server stands in for a private index that
+   proxies PyPI: it also serves the project's third-party dependencies, built into wheels
+   by ``pip wheel`` from public PyPI (and pip's cache) beforehand. ``databricks-utils``,
+   whose name is taken on public PyPI, is never looked up there.
+4. The project's own ``pytest`` and its local pipeline command pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+import zipfile
+from base64 import b64encode
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+import databricks_utils
+from tests.template_support import tomllib
+
+pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSION = databricks_utils.__version__
+USER, PASSWORD = "ci-uploader", "e2e-s3cret-token"
+PROJECT = "E2E Orders"
+SLUG, PACKAGE = "e2e-orders", "e2e_orders"
+
+
+@dataclass(frozen=True)
+class PrivateIndex:
+    port: int
+    packages: Path
+    log: Path
+
+    @property
+    def upload_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def simple_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/simple/"
+
+    @property
+    def simple_url_with_credentials(self) -> str:
+        return f"http://{USER}:{PASSWORD}@127.0.0.1:{self.port}/simple/"
+
+
+def run(
+    command: Sequence[object],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: int = 600,
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(part) for part in command],
+        cwd=cwd,
+        env=dict(env) if env is not None else None,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without pip/uv index settings, Python paths or workspace credentials."""
+    dropped = ("PIP_", "UV_", "PYTHON", "VIRTUAL_ENV", "DATABRICKS_", "SPARK_", "TWINE_")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(dropped)}
+    return {**env, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", **extra}
+
+
+def get(url: str, authenticated: bool) -> int:
+    request = urllib.request.Request(url)
+    if authenticated:
+        token = b64encode(f"{USER}:{PASSWORD}".encode()).decode()
+        request.add_header("Authorization", f"Basic {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            status: int = response.status
+            return status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.fixture(scope="module")
+def private_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateIndex]:
+    """pypiserver on loopback: auth for upload, download and list; no fallback to PyPI."""
+    with warnings.catch_warnings():  # passlib imports the deprecated crypt module
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from passlib.apache import HtpasswdFile
+
+    root = tmp_path_factory.mktemp("private-index")
+    packages = root / "packages"
+    packages.mkdir()
+    htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True, default_scheme="apr_md5_crypt")
+    htpasswd.set_password(USER, PASSWORD)
+    htpasswd.save()
+    index = PrivateIndex(free_port(), packages, root / "server.log")
+    with index.log.open("w") as log:
+        address = ["-i", "127.0.0.1", "-p", str(index.port)]
+        auth = ["-a", "update,download,list", "-P", str(root / "htpasswd")]
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "pypiserver", "run"),
+                *address,
+                *auth,
+                *("--disable-fallback", str(packages)),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_until_serving(server, index)
+        yield index
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert not port_is_open(index.port)
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], index: PrivateIndex) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"pypiserver exited with {server.returncode}:\n{index.log.read_text()}")
+        if port_is_open(index.port) and get(index.simple_url, authenticated=True) == 200:
+            return
+        time.sleep(0.2)
+    pytest.fail(f"pypiserver did not start within 60 s:\n{index.log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def released(private_index: PrivateIndex, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The library built and published with scripts/release.py, as CI does; its dist/."""
+    dist = tmp_path_factory.mktemp("dist")
+    script = [sys.executable, ROOT / "scripts" / "release.py"]
+
+    built = run([*script, "build", "--outdir", dist, "--no-isolation"], cwd=ROOT)
+    assert built.returncode == 0, built.stderr
+    published = run(
+        [*script, "publish", "--dist", dist],
+        cwd=ROOT,
+        env=clean_env(
+            TWINE_REPOSITORY_URL=private_index.upload_url,
+            TWINE_USERNAME=USER,
+            TWINE_PASSWORD=PASSWORD,
+        ),
+    )
+    assert published.returncode == 0, published.stdout + published.stderr
+    assert published.stdout.splitlines() == [
+        f"uploaded databricks_utils-{VERSION}-py3-none-any.whl",
+        f"uploaded databricks_utils-{VERSION}.tar.gz",
+    ]
+    return dist
+
+
+def test_the_index_serves_the_release_to_authenticated_clients_only(
+    private_index: PrivateIndex, released: Path
+) -> None:
+    project_page = f"{private_index.simple_url}databricks-utils/"
+
+    assert get(project_page, authenticated=False) == 401
+    assert get(project_page, authenticated=True) == 200
+    assert sorted(path.name for path in private_index.packages.iterdir()) == [
+        f"databricks_utils-{VERSION}-py3-none-any.whl",
+        f"databricks_utils-{VERSION}.tar.gz",
+    ]
+
+
+def test_a_published_version_cannot_be_uploaded_again(
+    private_index: PrivateIndex, released: Path
+) -> None:
+    again = run(
+        [sys.executable, ROOT / "scripts" / "release.py", "publish", "--dist", released],
+        cwd=ROOT,
+        env=clean_env(
+            TWINE_REPOSITORY_URL=private_index.upload_url,
+            TWINE_USERNAME=USER,
+            TWINE_PASSWORD=PASSWORD,
+        ),
+    )
+
+    assert again.returncode == 1
+    assert "release.py publish: python -m twine upload --non-interactive" in again.stderr
+    assert "409 Conflict" in again.stderr or "400 Bad Request" in again.stderr
+    assert PASSWORD not in again.stdout + again.stderr
+
+
+def test_a_wrong_password_is_refused_without_being_echoed(
+    private_index: PrivateIndex, released: Path
+) -> None:
+    refused = run(
+        [sys.executable, ROOT / "scripts" / "release.py", "publish", "--dist", released],
+        cwd=ROOT,
+        env=clean_env(
+            TWINE_REPOSITORY_URL=private_index.upload_url,
+            TWINE_USERNAME=USER,
+            TWINE_PASSWORD="not-the-password",
+        ),
+    )
+
+    assert refused.returncode == 1
+    assert "403 Forbidden" in refused.stderr or "401 Unauthorized" in refused.stderr
+    assert "not-the-password" not in refused.stdout + refused.stderr
+
+
+@pytest.fixture(scope="module")
+def generated(
+    private_index: PrivateIndex,
+    released: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    cookiecutter_config: Path,
+) -> Path:
+    """The project generated by the `databricks-utils new` of the built wheel."""
+    [wheel] = released.glob("*.whl")
+    unpacked = tmp_path_factory.mktemp("wheel")
+    zipfile.ZipFile(wheel).extractall(unpacked)
+    output = tmp_path_factory.mktemp("projects")
+    env = clean_env(PYTHONPATH=str(unpacked), COOKIECUTTER_CONFIG=str(cookiecutter_config))
+
+    # Run outside the checkout, whose databricks_utils would come first on sys.path.
+    which = run(
+        [sys.executable, "-c", "import databricks_utils.template as t; print(t.template_dir())"],
+        cwd=output,
+        env=env,
+    )
+    answer = f"private_index_url={private_index.simple_url}"
+    result = run(
+        [
+            *(sys.executable, "-m", "databricks_utils.cli", "new", PROJECT, "--no-input", answer),
+            *("--output-dir", output),
+        ],
+        cwd=output,
+        env=env,
+    )
+
+    assert which.stdout.strip() == str(unpacked / "databricks_utils" / "_template")
+    assert result.returncode == 0, result.stderr
+    project = output / SLUG
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    assert pyproject["project"]["dependencies"] == [f"databricks-utils=={VERSION}"]
+    return project
+
+
+def seed_third_party_wheels(project: Path, released: Path, index: PrivateIndex) -> list[str]:
+    """Build wheels of everything the project needs except databricks-utils into the index."""
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    [wheel] = released.glob("*.whl")
+    metadata = zipfile.ZipFile(wheel).read(f"databricks_utils-{VERSION}.dist-info/METADATA")
+    library_requirements = [
+        line.removeprefix("Requires-Dist: ")
+        for line in metadata.decode().splitlines()
+        if line.startswith("Requires-Dist: ") and "extra ==" not in line
+    ]
+    requirements = [
+        *pyproject["build-system"]["requires"],
+        "editables",  # hatchling needs it to build an editable install with force-include
+        *pyproject["project"]["optional-dependencies"]["dev"],
+        *library_requirements,
+    ]
+    assert all(Requirement(r).name != "databricks-utils" for r in requirements)
+    wheels = index.packages.parent / "wheels"
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--wheel-dir", wheels, *requirements],
+        env={**clean_env(), "PIP_CONFIG_FILE": os.devnull},
+        timeout=900,
+    )
+    assert built.returncode == 0, built.stdout + built.stderr
+    names = sorted(path.name for path in wheels.glob("*.whl"))
+    assert not [name for name in names if name.startswith("databricks_utils")]
+    for path in wheels.glob("*.whl"):
+        shutil.move(str(path), index.packages / path.name)
+    return names
+
+
+def stream(result: subprocess.CompletedProcess[str]) -> str:
+    return f"exit {result.returncode}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+
+
+def test_generated_project_installs_from_the_private_index_and_passes_its_own_checks(
+    private_index: PrivateIndex,
+    released: Path,
+    generated: Path,
+    tmp_path: Path,
+) -> None:
+    seeded = seed_third_party_wheels(generated, released, private_index)
+    assert any(name.startswith("pyspark-") for name in seeded)
+    venv = tmp_path / "venv"
+    assert run([sys.executable, "-m", "venv", venv]).returncode == 0
+    python = venv / "bin" / "python"
+    report = tmp_path / "install-report.json"
+
+    index_only = ["--index-url", private_index.simple_url_with_credentials]
+    installed = run(
+        [
+            *(python, "-m", "pip", "install", "--no-cache-dir", "--report", report),
+            *index_only,
+            *("-e", f"{generated}[dev]"),
+        ],
+        env=clean_env(),
+        timeout=900,
+    )
+
+    assert installed.returncode == 0, stream(installed)
+    downloads = {
+        item["metadata"]["name"]: item["download_info"]["url"]
+        for item in json.loads(report.read_text())["install"]
+    }
+    assert downloads["databricks-utils"] == (
+        f"{private_index.simple_url.removesuffix('simple/')}packages/"
+        f"databricks_utils-{VERSION}-py3-none-any.whl"
+    )
+    foreign = {
+        name: url
+        for name, url in downloads.items()
+        if not url.startswith((f"http://127.0.0.1:{private_index.port}/", "file://"))
+    }
+    assert foreign == {}
+    assert "databricks_utils" in private_index.log.read_text()
+
+    tests = run([python, "-m", "pytest", "-p", "no:cacheprovider"], cwd=generated, env=clean_env())
+
+    assert tests.returncode == 0, stream(tests)
+    summary = tests.stdout.strip().splitlines()[-1]
+    assert re.fullmatch(r"=+ \d+ passed, 1 skipped in [\d.]+s(?: \([\d:]+\))? =+", summary), summary
+    assert "SKIPPED [1] tests/integration/test_workspace.py" in tests.stdout
+    assert "no workspace credentials" in tests.stdout
+
+    command = [python, "-m", f"{PACKAGE}.pipeline", "--env", "local"]
+    first = run(command, cwd=generated, env=clean_env())
+    second = run([*command, "--no-show"], cwd=generated, env=clean_env())
+
+    assert first.returncode == 0, stream(first)
+    assert second.returncode == 0, stream(second)
+    catalog = "spark_catalog"
+    assert _summary(first.stdout) == [
+        f"{SLUG} on environment 'local':",
+        "layer   table                                          rows  change",
+        f"bronze  {catalog}.{PACKAGE}_bronze.customers_raw            6  "
+        "6 inserted, 0 updated, 0 deleted",
+        f"silver  {catalog}.{PACKAGE}_silver.customers                5  "
+        "5 inserted, 0 updated, 0 deleted",
+        f"gold    {catalog}.{PACKAGE}_gold.customers_by_country       2  table rewritten",
+    ]
+    assert f"\n{catalog}.{PACKAGE}_gold.customers_by_country\n" in first.stdout
+    assert "|US     |3        |" in first.stdout
+    assert _summary(second.stdout)[2:] == [
+        f"bronze  {catalog}.{PACKAGE}_bronze.customers_raw            6  "
+        "0 inserted, 0 updated, 0 deleted",
+        f"silver  {catalog}.{PACKAGE}_silver.customers                5  "
+        "0 inserted, 0 updated, 0 deleted",
+        f"gold    {catalog}.{PACKAGE}_gold.customers_by_country       2  table rewritten",
+    ]
+
+
+def _summary(stdout: str) -> list[str]:
+    lines = stdout.splitlines()
+    start = lines.index(f"{SLUG} on environment 'local':")
+    return lines[start : start + 5]
