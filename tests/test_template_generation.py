@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Callable
@@ -179,6 +180,26 @@ def test_free_text_with_quotes_backslashes_and_unicode_stays_valid(
     assert pyproject["project"]["description"] == description
     assert job["resources"]["jobs"][PACKAGE]["description"] == description
     assert pyproject["project"]["authors"] == [{"name": "Data Platform"}]
+
+
+URL_HOST = re.compile(r"https?://([A-Za-z0-9.-]+)")
+TEMPLATE_HOSTS = {
+    "dev-workspace.example.com",
+    "lab-workspace.example.com",
+    "prod-workspace.example.com",
+    "pypi.example.com",
+    "docs.astral.sh",
+    "docs.databricks.com",
+}
+EMAIL = re.compile(r"[\w.+-]+@((?:[\w-]+\.)+[A-Za-z]{2,})\b")
+
+
+def test_template_holds_no_real_hosts_addresses_or_tokens() -> None:
+    for path in project_files(template_dir()):
+        text = path.read_text(encoding="utf-8")
+        assert set(URL_HOST.findall(text)) <= TEMPLATE_HOSTS, path
+        assert {domain.lower() for domain in EMAIL.findall(text)} <= {"example.com"}, path
+        assert not re.search(r"dapi[0-9a-f]{16,}", text), path  # Databricks access tokens
 
 
 INJECTION = "x\"\"\"; import pathlib; pathlib.Path('PWNED').touch()  # ''' \\"

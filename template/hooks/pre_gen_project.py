@@ -111,7 +111,10 @@ def host_problem(value):
         and _port_ok(parts)
     ):
         return None
-    return "must be a workspace URL https://<host> without a path, e.g. https://adb-123.4.azuredatabricks.net"
+    return (
+        "must be a workspace URL https://<host> without a path, "
+        "e.g. https://<workspace>.cloud.databricks.com"
+    )
 
 
 def index_problem(value):
