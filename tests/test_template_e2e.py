@@ -9,6 +9,11 @@
    by ``pip wheel`` from public PyPI (and pip's cache) beforehand. ``databricks-utils``,
    whose name is taken on public PyPI, is never looked up there.
 4. The project's own ``pytest`` and its local pipeline command pass.
+
+uv, the README's other route, resolves the project's runtime dependencies too: with the
+``explicit`` index of its pyproject.toml it takes ``databricks-utils`` from the private
+index and everything else from PyPI, and fails rather than fall back to PyPI when the
+private index refuses.
 """
 
 from __future__ import annotations
@@ -271,6 +276,45 @@ def generated(
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["dependencies"] == [f"databricks-utils=={VERSION}"]
     return project
+
+
+def uv_compile(project: Path, password: str, cache: Path) -> subprocess.CompletedProcess[str]:
+    """Resolve the project's dependencies with uv, as its README says (no dev extra)."""
+    return run(
+        [
+            *(sys.executable, "-m", "uv", "pip", "compile", "pyproject.toml"),
+            *("--emit-index-annotation", "--python", sys.executable, "--cache-dir", cache),
+        ],
+        cwd=project,
+        env=clean_env(UV_INDEX_PRIVATE_USERNAME=USER, UV_INDEX_PRIVATE_PASSWORD=password),
+    )
+
+
+def test_uv_takes_databricks_utils_from_the_private_index_and_the_rest_from_pypi(
+    private_index: PrivateIndex, generated: Path, tmp_path: Path
+) -> None:
+    result = uv_compile(generated, PASSWORD, tmp_path / "uv-cache")
+
+    assert result.returncode == 0, stream(result)
+    sources = dict(
+        re.findall(
+            r"^([A-Za-z0-9_.-]+)==\S+\n(?:    # .*\n)*?    # from (\S+)$", result.stdout, re.M
+        )
+    )
+    assert sources.pop("databricks-utils") == private_index.simple_url
+    assert {"pydantic", "pyyaml"} <= set(sources)
+    assert set(sources.values()) == {"https://pypi.org/simple"}
+    assert f"databricks-utils=={VERSION}\n" in result.stdout
+
+
+def test_uv_does_not_fall_back_to_pypi_when_the_private_index_refuses(
+    private_index: PrivateIndex, generated: Path, tmp_path: Path
+) -> None:
+    result = uv_compile(generated, "wrong-password", tmp_path / "uv-cache")
+
+    assert result.returncode != 0
+    assert "databricks-utils was not found in the package registry" in result.stderr
+    assert f"An index ({private_index.simple_url}) returned a 403 Forbidden" in result.stderr
 
 
 def seed_third_party_wheels(project: Path, released: Path, index: PrivateIndex) -> list[str]:

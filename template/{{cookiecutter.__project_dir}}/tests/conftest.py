@@ -1,15 +1,18 @@
-"""One local Spark session with Delta Lake for the whole run, and a fresh schema per test."""
+"""One local Spark session with Delta Lake for the whole run; tables in schemas of their own."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 from databricks_utils.catalog import CatalogHelper
 from databricks_utils.config import ConfigLoader, EnvironmentConfig
+
+from {{ cookiecutter.package_name }} import pipeline
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -35,11 +38,30 @@ def spark(local_config: EnvironmentConfig) -> Iterator[SparkSession]:
     session.stop()
 
 
+def fresh_names(config: EnvironmentConfig, spark: SparkSession) -> CatalogHelper:
+    """Table names in new schemas, so that tests never see each other's tables."""
+    catalog = config.catalog.model_copy(update={"schema_": f"test_{uuid.uuid4().hex[:12]}"})
+    names = CatalogHelper(config.model_copy(update={"catalog": catalog}))
+    names.ensure_schemas(spark)
+    return names
+
+
 @pytest.fixture
 def names(local_config: EnvironmentConfig, spark: SparkSession) -> CatalogHelper:
-    """Table names in schemas of their own, so tests never see each other's tables."""
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    catalog = local_config.catalog.model_copy(update={"schema_": schema})
-    helper = CatalogHelper(local_config.model_copy(update={"catalog": catalog}))
-    helper.ensure_schemas(spark)
-    return helper
+    return fresh_names(local_config, spark)
+
+
+@dataclass(frozen=True)
+class PipelineRuns:
+    names: CatalogHelper
+    first: list[pipeline.LayerRun]
+    second: list[pipeline.LayerRun]
+
+
+@pytest.fixture(scope="session")
+def pipeline_runs(local_config: EnvironmentConfig, spark: SparkSession) -> PipelineRuns:
+    """The whole flow on the sample files, run twice: the second run must change nothing."""
+    names = fresh_names(local_config, spark)
+    first = pipeline.run(spark, names, CUSTOMER_FILES)
+    second = pipeline.run(spark, names, CUSTOMER_FILES)
+    return PipelineRuns(names, first, second)

@@ -40,15 +40,10 @@ def test_read_customers_fails_on_a_malformed_row(spark, tmp_path):
         bronze.read_customers(spark, str(tmp_path)).collect()
 
 
-def test_load_customers_appends_each_record_once(spark, names):
-    first = bronze.load_customers(spark, names, CUSTOMER_FILES)
-    again = bronze.load_customers(spark, names, CUSTOMER_FILES)
+def test_bronze_holds_each_record_once_however_often_it_runs(spark, pipeline_runs):
+    first, second = pipeline_runs.first[0], pipeline_runs.second[0]
 
-    assert (first.inserted, again.inserted) == (6, 0)
-    table = spark.table(names.table_name("bronze", bronze.TABLE))
-    assert_df_equality(
-        table,
-        bronze.read_customers(spark, CUSTOMER_FILES),
-        ignore_row_order=True,
-        ignore_nullable=True,
-    )
+    assert (first.layer, first.merge.inserted, second.merge.inserted) == ("bronze", 6, 0)
+    table = spark.table(pipeline_runs.names.table_name("bronze", bronze.TABLE))
+    expected = bronze.read_customers(spark, CUSTOMER_FILES)
+    assert_df_equality(table, expected, ignore_row_order=True, ignore_nullable=True)

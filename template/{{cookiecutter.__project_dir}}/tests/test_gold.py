@@ -2,9 +2,7 @@ from datetime import datetime
 
 import pytest
 from chispa import assert_df_equality
-from conftest import CUSTOMER_FILES
 
-from {{ cookiecutter.package_name }}.transformations.bronze import customers as bronze
 from {{ cookiecutter.package_name }}.transformations.gold import customers_by_country as gold
 from {{ cookiecutter.package_name }}.transformations.silver import customers as silver
 
@@ -30,13 +28,8 @@ def test_customers_by_country_counts_current_versions_only(spark):
     )
 
 
-def test_build_customers_by_country_rewrites_the_table(spark, names):
-    bronze.load_customers(spark, names, CUSTOMER_FILES)
-    silver.build_customers(spark, names)
-
-    gold.build_customers_by_country(spark, names)
-    gold.build_customers_by_country(spark, names)
+def test_gold_table_counts_the_current_customers_per_country(spark, pipeline_runs):
+    table = spark.table(pipeline_runs.names.table_name("gold", gold.TABLE))
 
     expected = spark.createDataFrame([("GB", 1), ("US", 3)], GOLD_COLUMNS)
-    table = spark.table(names.table_name("gold", gold.TABLE))
     assert_df_equality(table, expected, ignore_row_order=True, ignore_nullable=True)

@@ -1,10 +1,8 @@
 """The silver schema is a contract with everyone downstream: change it on purpose only."""
 
 import pytest
-from conftest import CUSTOMER_FILES
 from pyspark.sql.types import StructType
 
-from {{ cookiecutter.package_name }}.transformations.bronze import customers as bronze
 from {{ cookiecutter.package_name }}.transformations.silver import customers as silver
 
 pytestmark = pytest.mark.unit
@@ -14,11 +12,8 @@ def columns(schema: StructType) -> list[tuple[str, str]]:
     return [(field.name, field.dataType.simpleString()) for field in schema.fields]
 
 
-def test_silver_customers_table_has_exactly_the_contracted_columns(spark, names):
-    bronze.load_customers(spark, names, CUSTOMER_FILES)
-    silver.build_customers(spark, names)
-
-    table = spark.table(names.table_name("silver", silver.TABLE))
+def test_silver_customers_table_has_exactly_the_contracted_columns(spark, pipeline_runs):
+    table = spark.table(pipeline_runs.names.table_name("silver", silver.TABLE))
 
     assert columns(table.schema) == columns(StructType.fromDDL(silver.CONTRACT))
 

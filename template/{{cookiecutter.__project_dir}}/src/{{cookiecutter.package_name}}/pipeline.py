@@ -38,12 +38,19 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class LayerRun:
-    """What one layer did: the table it wrote, its row count, and what changed."""
+    """What one layer did: the table it wrote, its row count, and the merge's counts."""
 
     layer: str
     table: str
     rows: int
-    change: str
+    merge: MergeResult | None = None  # None: the table was rewritten
+
+    @property
+    def change(self) -> str:
+        if self.merge is None:
+            return "table rewritten"
+        merge = self.merge
+        return f"{merge.inserted} inserted, {merge.updated} updated, {merge.deleted} deleted"
 
 
 def config_dir() -> Path:
@@ -66,27 +73,21 @@ def run(
     runs = []
     if "bronze" in layers:
         loaded = bronze_customers.load_customers(spark, names, source)
-        runs.append(_report(spark, names, "bronze", bronze_customers.TABLE, _merged(loaded)))
+        runs.append(_report(spark, names, "bronze", bronze_customers.TABLE, loaded))
     if "silver" in layers:
         merged = silver_customers.build_customers(spark, names)
-        runs.append(_report(spark, names, "silver", silver_customers.TABLE, _merged(merged)))
+        runs.append(_report(spark, names, "silver", silver_customers.TABLE, merged))
     if "gold" in layers:
         gold_customers_by_country.build_customers_by_country(spark, names)
-        runs.append(
-            _report(spark, names, "gold", gold_customers_by_country.TABLE, "table rewritten")
-        )
+        runs.append(_report(spark, names, "gold", gold_customers_by_country.TABLE, None))
     return runs
 
 
-def _merged(result: MergeResult) -> str:
-    return f"{result.inserted} inserted, {result.updated} updated, {result.deleted} deleted"
-
-
 def _report(
-    spark: SparkSession, names: CatalogHelper, layer: str, table: str, change: str
+    spark: SparkSession, names: CatalogHelper, layer: str, table: str, merge: MergeResult | None
 ) -> LayerRun:
     name = names.table_name(layer, table)
-    return LayerRun(layer, name, spark.table(name).count(), change)
+    return LayerRun(layer, name, spark.table(name).count(), merge)
 
 
 def format_runs(runs: Sequence[LayerRun]) -> str:
