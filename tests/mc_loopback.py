@@ -15,7 +15,9 @@ It checks the contract, not Monte Carlo's semantics:
   unique names, SQL, exactly one alert condition with a known operator and a number,
   priority P1-P5) are answered with ``errorsAsJson`` validation errors, keyed by monitor
   type and index (the shape is this fake's assumption);
-- ``fail_next(status, times)`` answers the next requests with an HTTP error.
+- ``fail_next(status, times)`` answers the next requests with an HTTP error, ``fail_if``
+  those it picks; ``reject(monitor, key, message)`` stands in for Monte Carlo's own
+  semantic checks (a table it does not know, say) on one monitor.
 
 The CLI annotates each YAML mapping with ``yaml_line`` / ``yaml_file_name``; they are
 ignored when diffing, as they carry no configuration.
@@ -26,7 +28,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -116,12 +118,18 @@ class MonteCarloLoopback:
     schema_errors: list[str] = field(default_factory=list)
     updates: dict[str, Update] = field(default_factory=dict)
     failures: list[int] = field(default_factory=list)
+    fail_if: Callable[[Request], int | None] | None = None
+    rejected: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def fail_next(self, status: int, times: int = 1) -> None:
         """Answer the next ``times`` requests with HTTP ``status``."""
         self.failures += [status] * times
+
+    def reject(self, monitor: str, key: str, message: str) -> None:
+        """Answer monitor ``monitor`` with a validation error, as Monte Carlo's checks would."""
+        self.rejected[monitor] = {key: [message]}
 
     def submitted(
         self, *, operation: str = "createOrUpdateMonteCarloConfigTemplateAsync"
@@ -141,9 +149,12 @@ class MonteCarloLoopback:
         request = Request(payload.get("operationName"), query, variables, headers)
         with self.lock:
             self.requests.append(request)
-            if self.failures:
-                request.status = self.failures.pop(0)
-                return request.status, {"message": f"injected HTTP {request.status}"}
+            status = self.failures.pop(0) if self.failures else None
+            if status is None and self.fail_if is not None:
+                status = self.fail_if(request)
+            if status is not None:
+                request.status = status
+                return status, {"message": f"injected HTTP {status}"}
             key = (headers.get("x-mcd-id"), headers.get("x-mcd-token"))
             if key != (self.api_id, self.api_token):
                 request.status = 401
@@ -189,6 +200,10 @@ class MonteCarloLoopback:
             raise GraphQLError("loopback: configTemplateJson must be a JSON object")
         config = strip_annotations(config)
         errors = _validation_errors(config)
+        for kind, monitors in config.items():
+            for index, monitor in enumerate(monitors if isinstance(monitors, list) else []):
+                if isinstance(monitor, dict) and monitor.get("name") in self.rejected:
+                    errors.setdefault(kind, {})[str(index)] = self.rejected[monitor["name"]]
         modifications = [] if errors else _diff(self.namespaces.get(namespace, {}), config)
         update_uuid = str(uuid.uuid4())
         self.updates[update_uuid] = Update(namespace, config, bool(dry_run), modifications, errors)
@@ -361,7 +376,7 @@ def serve(server: MonteCarloLoopback) -> Iterator[MonteCarloLoopback]:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     server.url = f"http://127.0.0.1:{httpd.server_address[1]}/graphql"
     try:

@@ -271,5 +271,7 @@ def _gql_message(exc: Any, operation: str) -> str:
     message = str(getattr(exc, "message", "") or exc).strip()
     if len(message) > 500:
         message = message[:500] + "..."
-    where = f"HTTP {status}" if status and status != 200 else "GraphQL error"
-    return f"{operation}: Monte Carlo answered {where}: {message}"
+    if status and status != 200:
+        return f"{operation}: Monte Carlo answered HTTP {status}: {message}"
+    # pycarlo reports GraphQL errors, even those of a 4xx answer, with status 200.
+    return f"{operation}: Monte Carlo refused the request: {message}"
