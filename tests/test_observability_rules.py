@@ -57,7 +57,9 @@ def test_fixture_module_keeps_behaviour_and_rules_read_in_source_order() -> None
     [("critical", "P1"), ("high", "P2"), ("medium", "P3"), ("low", "P4"), ("info", "P5")],
 )
 def test_severity_maps_to_priority(severity: str, priority: str) -> None:
-    rule = _rule(rule_type="freshness", threshold_hours=1, table="t", layer="gold", severity=severity)
+    rule = _rule(
+        rule_type="freshness", threshold_hours=1, table="t", layer="gold", severity=severity
+    )
 
     assert rule.priority == priority
 
@@ -175,8 +177,12 @@ BAD_ARGUMENTS = [
         "max_duplicate_percent, or min_value/max_value",
     ),
     (
-        {"rule_type": "field_health", "column": "email", "max_null_percent": 1,
-         "max_duplicate_percent": 2},
+        {
+            "rule_type": "field_health",
+            "column": "email",
+            "max_null_percent": 1,
+            "max_duplicate_percent": 2,
+        },
         "max_duplicate_percent: field_health rules need exactly one check: max_null_percent, "
         "max_duplicate_percent, or min_value/max_value; got max_null_percent, "
         "max_duplicate_percent",
@@ -231,8 +237,11 @@ def test_invalid_arguments_raise_naming_function_and_argument(
             "layer: table 'customers' needs its layer (bronze, silver, gold), or give the "
             "fully qualified catalog.schema.table",
         ),
-        ("customers", "platinum", "layer: unknown layer 'platinum'; valid layers: bronze, "
-         "silver, gold"),
+        (
+            "customers",
+            "platinum",
+            "layer: unknown layer 'platinum'; valid layers: bronze, silver, gold",
+        ),
         (
             "main.sales.orders",
             "gold",
@@ -263,7 +272,9 @@ def test_invalid_tables_raise(table: str | None, layer: str | None, message: str
 
 def test_table_placeholder_needs_a_table() -> None:
     with pytest.raises(ValueError, match=r"sql: uses \{table\} but the rule names no table"):
-        _rule(rule_type="custom_sql", sql="SELECT COUNT(*) FROM {table}", operator="GT", threshold=0)
+        _rule(
+            rule_type="custom_sql", sql="SELECT COUNT(*) FROM {table}", operator="GT", threshold=0
+        )
 
 
 def test_decorating_something_that_is_not_a_function_is_a_type_error() -> None:
