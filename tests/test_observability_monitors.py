@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from databricks_utils.config import EnvironmentConfig
+from databricks_utils.config import ConfigError, ConfigLoader, EnvironmentConfig
 from databricks_utils.observability import (
     MacExportError,
     MonitorNameCollisionError,
@@ -23,7 +23,7 @@ from databricks_utils.observability import (
     RuleImportWarning,
     discover_rules,
 )
-from tests.conftest import run_python
+from tests.conftest import MINIMAL_DEFAULTS, run_python
 
 PACKAGE = "tests.mc_project.transformations"
 BROKEN = f"{PACKAGE}.databricks_only"
@@ -394,7 +394,7 @@ def test_decorating_and_exporting_work_without_pycarlo(tmp_path: Path) -> None:
         f"""
         import sys, json
         sys.modules["pycarlo"] = None  # import pycarlo now raises ImportError
-        from databricks_utils.config import EnvironmentConfig
+        from databricks_utils.config import ConfigError, ConfigLoader, EnvironmentConfig
         from databricks_utils.observability import MonteCarloSync, MonteCarloError
         cfg = EnvironmentConfig(environment="dev", catalog={{"name": "c", "schema": "s"}},
                                 monte_carlo={{"api_id": "i", "api_token": "t"}})
@@ -422,3 +422,16 @@ def test_config_template_is_json_serialisable_and_stable() -> None:
     second = json.dumps(synced("dev").config_template())
 
     assert first == second
+
+
+def test_project_key_in_the_config_files_names_the_namespace(write_config: Any) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS + "project: crm-platform\n", dev="")
+
+    assert MonteCarloSync(config=ConfigLoader.load("dev", path)).namespace == "crm-platform-dev"
+
+
+def test_an_invalid_project_name_is_a_config_error(write_config: Any) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS + "project: CRM Platform\n", dev="")
+
+    with pytest.raises(ConfigError, match=r"defaults.yaml:9:1: project: String should match"):
+        ConfigLoader.load("dev", path)

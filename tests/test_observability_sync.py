@@ -309,9 +309,7 @@ def test_an_empty_namespace_is_only_applied_when_allowed(loopback: MonteCarloLoo
     result = sync.apply(allow_empty=True)
 
     assert not result.changes_applied  # the namespace was empty already
-    assert json.loads(loopback.submitted()[0].variables["configTemplateJson"]) == {
-        "custom_sql": []
-    }
+    assert json.loads(loopback.submitted()[0].variables["configTemplateJson"]) == {"custom_sql": []}
 
 
 # -- credentials -------------------------------------------------------------------------
@@ -347,14 +345,26 @@ def test_credentials_come_from_the_config_secret(loopback: MonteCarloLoopback) -
 @pytest.mark.parametrize(
     ("arguments", "environment", "message"),
     [
-        ({}, {}, "no Monte Carlo API key found: pass api_id and api_token, set "
-         "monte_carlo.api_id and monte_carlo.api_token in the config, or set "
-         "MCD_DEFAULT_API_ID and MCD_DEFAULT_API_TOKEN"),
-        ({"api_id": API_ID}, {}, "Monte Carlo API keys are pairs: api_id and api_token must be "
-         "set together (only one of them is set in the arguments)"),
-        ({}, {"MCD_DEFAULT_API_TOKEN": TOKEN}, "Monte Carlo API keys are pairs: "
-         "MCD_DEFAULT_API_ID/MCD_DEFAULT_API_TOKEN must be set together (only one of them is "
-         "set in the environment)"),
+        (
+            {},
+            {},
+            "no Monte Carlo API key found: pass api_id and api_token, set "
+            "monte_carlo.api_id and monte_carlo.api_token in the config, or set "
+            "MCD_DEFAULT_API_ID and MCD_DEFAULT_API_TOKEN",
+        ),
+        (
+            {"api_id": API_ID},
+            {},
+            "Monte Carlo API keys are pairs: api_id and api_token must be "
+            "set together (only one of them is set in the arguments)",
+        ),
+        (
+            {},
+            {"MCD_DEFAULT_API_TOKEN": TOKEN},
+            "Monte Carlo API keys are pairs: "
+            "MCD_DEFAULT_API_ID/MCD_DEFAULT_API_TOKEN must be set together (only one of them is "
+            "set in the environment)",
+        ),
     ],
 )
 def test_missing_or_partial_credentials_are_reported_without_values(

@@ -85,8 +85,9 @@ class RetryPolicy:
     the next one; after ``retries`` retries the error is raised.
 
     Example:
-        >>> [RetryPolicy(retries=4, initial_delay=1.0, max_delay=5.0).delay(n) for n in range(4)]
-        [1.0, 2.0, 4.0, 5.0]
+        >>> policy = RetryPolicy(retries=4, initial_delay=1.0, max_delay=5.0)
+        >>> policy.delay(0), policy.delay(1), policy.delay(2), policy.delay(3)
+        (1.0, 2.0, 4.0, 5.0)
     """
 
     retries: int = 4

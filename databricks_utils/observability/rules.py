@@ -179,8 +179,8 @@ def monte_carlo_rule(
         ...     '''Build silver.customers.'''
         >>> create_silver_customers.__doc__
         'Build silver.customers.'
-        >>> [rule.priority for rule in rules_of(create_silver_customers)]
-        ['P2']
+        >>> rules_of(create_silver_customers)[0].priority
+        'P2'
     """
     arguments: dict[str, Any] = {
         "table": table,
