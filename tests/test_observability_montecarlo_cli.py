@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,11 +65,11 @@ def montecarlo(
 
 
 @pytest.fixture
-def exported(tmp_path: Path) -> Iterator[tuple[MonteCarloSync, Path]]:
+def exported(tmp_path: Path) -> tuple[MonteCarloSync, Path]:
     sync = make_sync()
     project = tmp_path / "project"
     sync.export_mac(project)
-    yield sync, project
+    return sync, project
 
 
 def test_montecarlo_compile_accepts_the_export_and_merges_it_into_our_template(

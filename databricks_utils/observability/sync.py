@@ -36,9 +36,10 @@ _NAMESPACE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 class MonteCarloSync:
     """Syncs the rules declared with ``@monte_carlo_rule`` to one Monte Carlo namespace.
 
-    The namespace is full state: after [`apply`][databricks_utils.observability.MonteCarloSync.apply] it holds exactly the monitors
-    of the registered rules that are enabled in the environment; monitors of rules removed
-    from code are deleted by Monte Carlo.
+    The namespace is full state: after
+    [`apply`][databricks_utils.observability.MonteCarloSync.apply] it holds exactly the
+    monitors of the registered rules that are enabled in the environment; monitors of rules
+    removed from code are deleted by Monte Carlo.
 
     Args:
         config: The environment's configuration: environment name, catalog naming, and
