@@ -107,16 +107,16 @@ def test_registering_twice_adds_nothing_and_reports_failures_once() -> None:
 def test_monitor_names_and_tables_resolve_per_environment() -> None:
     dev = {m.name: m for m in synced("dev").monitors()}
     prod = {m.name: m for m in synced("prod").monitors()}
+    dev_tables = {name: m.table.mac_id for name, m in dev.items() if m.table is not None}
+    prod_tables = {name: m.table.mac_id for name, m in prod.items() if m.table is not None}
 
     assert sorted(dev) == sorted(n for key, n in NAMES.items() if key != "floor")
     assert sorted(prod) == sorted(NAMES.values())  # the floor is enabled in prod only
-    assert dev[NAMES["customers"]].table is not None
-    assert dev[NAMES["customers"]].table.mac_id == "dev_analytics:customer_360_silver.customers"
-    assert prod[NAMES["customers"]].table.mac_id == "prod_analytics:customer_360_silver.customers"
-    assert prod[NAMES["c360"]].table.mac_id == "prod_analytics:customer_360_gold.customer_360"
+    assert dev_tables[NAMES["customers"]] == "dev_analytics:customer_360_silver.customers"
+    assert prod_tables[NAMES["customers"]] == "prod_analytics:customer_360_silver.customers"
+    assert prod_tables[NAMES["c360"]] == "prod_analytics:customer_360_gold.customer_360"
     # A fully qualified table is the same everywhere.
-    assert dev[NAMES["feed"]].table.mac_id == prod[NAMES["feed"]].table.mac_id
-    assert dev[NAMES["feed"]].table.mac_id == "shared_raw:erp.orders_feed"
+    assert dev_tables[NAMES["feed"]] == prod_tables[NAMES["feed"]] == "shared_raw:erp.orders_feed"
     assert dev[NAMES["negative"]].definition["sql"] == (
         "SELECT COUNT(*) FROM `dev_analytics`.`customer_360_silver`.`orders` WHERE amount < 0"
     )

@@ -375,7 +375,7 @@ def test_missing_or_partial_credentials_are_reported_without_values(
 ) -> None:
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
-    sync = MonteCarloSync(namespace="ns", **arguments)
+    sync = MonteCarloSync(namespace="ns", **arguments)  # type: ignore[arg-type]
 
     with pytest.raises(MonteCarloCredentialsError) as info:
         sync.plan()
