@@ -451,3 +451,30 @@ def test_cli_reports_sync_errors_with_exit_code_1(
         "request: Invalid API key (x-mcd-id / x-mcd-token)"
     )
     assert TOKEN not in captured.out + captured.err
+
+
+def test_an_update_that_stays_pending_is_given_up_with_the_namespace_state(
+    loopback: MonteCarloLoopback,
+) -> None:
+    sleeps = Sleeps()
+    sync = make_sync(loopback, sleeps=sleeps, poll_timeout=1.0)
+    original = loopback.update_state
+
+    def real_runs_never_finish(update_uuid: str) -> dict[str, Any]:
+        if not loopback.updates[update_uuid].dry_run:
+            return {"state": "PENDING", "resourceModifications": None, "changesApplied": False}
+        return original(update_uuid)
+
+    loopback.update_state = real_runs_never_finish  # type: ignore[method-assign]
+
+    with pytest.raises(MonteCarloApplyError) as info:
+        sync.apply()
+
+    update_uuid = list(loopback.updates)[1]  # the real run's
+    assert str(info.value) == (
+        f"Monte Carlo update {update_uuid} was still pending after 1 seconds\n"
+        "The outcome is unknown: namespace 'customer_360-prod' may or may not have been "
+        "updated. Run plan to see its state, then apply again."
+    )
+    assert info.value.namespace_state == "unknown"
+    assert sleeps == [0.25] + [0.25] * 4  # the dry run's one PENDING, then four waits

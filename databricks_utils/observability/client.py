@@ -177,6 +177,7 @@ class MonteCarloClient:
             MonteCarloError: when the update is still pending after ``timeout`` seconds.
         """
         deadline = time.monotonic() + timeout
+        waited = 0.0
         while True:
             data = self.execute(
                 GET_CONFIG_TEMPLATE_UPDATE_STATE,
@@ -192,11 +193,12 @@ class MonteCarloClient:
                     errors_as_json=state.get("errors_as_json"),
                     warnings_as_json=state.get("warnings_as_json"),
                 )
-            if time.monotonic() + interval > deadline:
+            if waited + interval > timeout or time.monotonic() + interval > deadline:
                 raise MonteCarloError(
-                    f"update {update_uuid} was still pending after {timeout:g} seconds"
+                    f"Monte Carlo update {update_uuid} was still pending after {timeout:g} seconds"
                 )
             self._sleep(interval)
+            waited += interval
 
     def execute(self, query: str, variables: dict[str, Any], operation: str) -> dict[str, Any]:
         """Run one GraphQL operation; retry transport errors and 5xx answers.
