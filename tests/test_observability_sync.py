@@ -291,7 +291,7 @@ def test_wrong_credentials_are_refused_without_retries_or_leaks(
         "createOrUpdateMonteCarloConfigTemplateAsync: Monte Carlo refused the "
         "request: Invalid API key (x-mcd-id / x-mcd-token)"
     )
-    assert "S3CR3T" not in repr(info.value) + repr(sync)
+    assert "S3CR3T" not in repr(info.value) + repr(sync) + str(vars(sync))
     assert len(loopback.requests) == 1
 
 
