@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from databricks_utils.delta._dedup_plan import first_per_key
@@ -48,11 +48,11 @@ def run_append(
         lambda a, b: a & b,
         [F.col(f"t.{backticked(k)}").eqNullSafe(F.col(f"s.{backticked(k)}")) for k in key_columns],
     )
-    values = {backticked(c): F.col(f"s.{backticked(c)}") for c in source.columns}
+    values: dict[str, str | Column] = {
+        backticked(c): F.col(f"s.{backticked(c)}") for c in source.columns
+    }
     builder = (
-        table.table.alias("t")
-        .merge(rows.alias("s"), condition)
-        .whenNotMatchedInsert(values=values)
+        table.table.alias("t").merge(rows.alias("s"), condition).whenNotMatchedInsert(values=values)
     )
     if merge_schema:
         builder = builder.withSchemaEvolution()

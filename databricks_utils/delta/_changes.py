@@ -14,6 +14,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
+from databricks_utils.delta._target import first_row
 from databricks_utils.delta.columns import INTERNAL_PREFIX, ColumnResolver, quoted
 from databricks_utils.delta.errors import MergeInputError
 
@@ -45,9 +46,7 @@ class ChangeSpec:
 
     def with_sequence_column(self, sequence: Column) -> list[Column]:
         """The payload columns, with the stored sequence column set to ``sequence``."""
-        return [
-            sequence.alias(c) if c == self.sequence_column else F.col(c) for c in self.payload
-        ]
+        return [sequence.alias(c) if c == self.sequence_column else F.col(c) for c in self.payload]
 
 
 @dataclass
@@ -70,6 +69,7 @@ def describe_sequence(sequence_by: str | Column) -> str:
 
 def change_spec(
     source: DataFrame,
+    *,
     resolver: ColumnResolver,
     keys: list[str],
     sequence_by: str | Column,
@@ -94,7 +94,9 @@ def change_spec(
     excluded = resolver.resolve(except_columns, argument="except_columns")
     excluded_keys = [key for key in key_columns if key in excluded]
     if excluded_keys:
-        raise MergeInputError(f"except_columns: key column(s) {quoted(excluded_keys)} must be stored")
+        raise MergeInputError(
+            f"except_columns: key column(s) {quoted(excluded_keys)} must be stored"
+        )
     if isinstance(sequence_by, str):
         sequence_column = resolver.resolve([sequence_by], argument="sequence_by")[0]
         if sequence_column in key_columns:
@@ -160,7 +162,7 @@ def collect_batch(
     )
     grouped = grouped.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        stats = grouped.agg(
+        summary = grouped.agg(
             *[
                 F.sum(F.when(F.col(key).isNull(), F.col(ROWS)).otherwise(0)).alias(f"null_{i}")
                 for i, key in enumerate(spec.keys)
@@ -169,7 +171,8 @@ def collect_batch(
             F.sum((F.col(LOW_HASH) != F.col(HIGH_HASH)).cast("long")).alias("conflicts"),
             F.min(SEQ).alias("min_seq"),
             F.count(F.lit(1)).alias("events"),
-        ).head()
+        )
+        stats = first_row(summary)
         _check_batch(grouped, spec, stats)
     except BaseException:
         grouped.unpersist()

@@ -34,7 +34,9 @@ def run_scd1(
         check_same_columns(target, spec, maintained, merge_schema)
     latest = _latest_per_key(batch, ignore_null_updates).persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        counts = {bool(row[DELETE]): int(row["count"]) for row in latest.groupBy(DELETE).count().collect()}
+        counts = {
+            bool(row[DELETE]): int(row["count"]) for row in latest.groupBy(DELETE).count().collect()
+        }
         deletes, upserts = counts.get(True, 0), counts.get(False, 0)
         if not target.exists:
             rows = latest.where(~F.col(DELETE)).select(*_values(spec, "", stored_sequence))
@@ -42,7 +44,14 @@ def run_scd1(
             return MergeResult(upserts, 0, 0, version, ignored_deletes=deletes)
         if not upserts and not deletes:
             return MergeResult(0, 0, 0, None)
-        metrics = _merge(target, latest, spec, stored_sequence, ignore_null_updates, merge_schema)
+        metrics = _merge(
+            target,
+            latest=latest,
+            spec=spec,
+            stored_sequence=stored_sequence,
+            ignore_null_updates=ignore_null_updates,
+            merge_schema=merge_schema,
+        )
         inserted, updated, deleted = (
             int(metrics["num_inserted_rows"]),
             int(metrics["num_updated_rows"]),
@@ -97,6 +106,7 @@ def _values(spec: ChangeSpec, prefix: str, stored_sequence: str) -> list[Column]
 
 def _merge(
     target: Target,
+    *,
     latest: DataFrame,
     spec: ChangeSpec,
     stored_sequence: str,
@@ -110,7 +120,9 @@ def _merge(
     )
     stored = F.col(f"t.{backticked(stored_sequence)}")
     incoming, is_delete = F.col(f"s.{SEQ}"), F.col(f"s.{DELETE}")
-    inserts = {backticked(c): F.col(f"s.{backticked(c)}") for c in spec.columns}
+    inserts: dict[str, str | Column] = {
+        backticked(c): F.col(f"s.{backticked(c)}") for c in spec.columns
+    }
     if stored_sequence == SEQUENCE_COLUMN:
         inserts[SEQUENCE_COLUMN] = incoming
     updates = dict(inserts)

@@ -96,9 +96,11 @@ def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeR
     try:
         staged = _staged_changes(batch, old, options).persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            summary = staged.groupBy(ACTION).agg(
-                F.count(F.lit(1)).alias("count"), F.min(OLD_END).alias("lowest_end")
-            ).collect()
+            summary = (
+                staged.groupBy(ACTION)
+                .agg(F.count(F.lit(1)).alias("count"), F.min(OLD_END).alias("lowest_end"))
+                .collect()
+            )
             counts = {row[ACTION]: int(row["count"]) for row in summary}
             lowest_end = min(
                 (row["lowest_end"] for row in summary if row["lowest_end"] is not None),
@@ -221,9 +223,7 @@ def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
 
 def _staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Options) -> DataFrame:
     spec = batch.spec
-    events = batch.events.select(
-        *spec.keys, SEQ, DELETE, *spec.payload, F.lit(True).alias(ORIGIN)
-    )
+    events = batch.events.select(*spec.keys, SEQ, DELETE, *spec.payload, F.lit(True).alias(ORIGIN))
     if old is not None:
         events = events.unionByName(_events_of(old, spec, options))
     timeline = _one_event_per_sequence(events, spec, options)
@@ -256,8 +256,9 @@ def _staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Opti
         stored = old.select(
             *spec.keys,
             START,
-            F.struct(F.col(END), *[F.col(backticked(c)) for c in spec.payload], F.col(SEQUENCES))
-            .alias(OLD),
+            F.struct(
+                F.col(END), *[F.col(backticked(c)) for c in spec.payload], F.col(SEQUENCES)
+            ).alias(OLD),
         )
         compared = versions.join(stored, on=[*spec.keys, START], how="full")
         action = (
@@ -289,8 +290,7 @@ def _equal_versions(spec: ChangeSpec, options: Scd2Options) -> Column:
     if options.sequences:
         fields.append(SEQUENCES)
     checks = [
-        F.col(f"{NEW}.{backticked(f)}").eqNullSafe(F.col(f"{OLD}.{backticked(f)}"))
-        for f in fields
+        F.col(f"{NEW}.{backticked(f)}").eqNullSafe(F.col(f"{OLD}.{backticked(f)}")) for f in fields
     ]
     return functools.reduce(lambda a, b: a & b, checks)
 
@@ -311,7 +311,10 @@ def _events_of(old: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
         *spec.keys,
         SEQ,
         (~inside).alias(DELETE),
-        *[F.when(inside, value).alias(name) for name, value in zip(spec.payload, payload, strict=True)],
+        *[
+            F.when(inside, value).alias(name)
+            for name, value in zip(spec.payload, payload, strict=True)
+        ],
         F.lit(False).alias(ORIGIN),
     )
     by_start = Window.partitionBy(*spec.keys).orderBy(START)
@@ -329,9 +332,7 @@ def _events_of(old: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
     return absorbed.unionByName(closing)
 
 
-def _one_event_per_sequence(
-    events: DataFrame, spec: ChangeSpec, options: Scd2Options
-) -> DataFrame:
+def _one_event_per_sequence(events: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
     """Batch and stored events at the same key and sequence become one: a delete wins, a
     replayed event is absorbed, different tracked values are a conflict."""
     payload = F.struct(*[F.col(backticked(c)) for c in spec.payload])
@@ -341,9 +342,7 @@ def _one_event_per_sequence(
         F.max(F.col(ORIGIN) & F.col(DELETE)).alias(BATCH_DELETE),
         F.max(~F.col(ORIGIN) & F.col(DELETE)).alias(TARGET_DELETE),
         F.first(F.when(F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(BATCH_PAYLOAD),
-        F.first(F.when(~F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(
-            TARGET_PAYLOAD
-        ),
+        F.first(F.when(~F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(TARGET_PAYLOAD),
     )
     both = F.col(BATCH_PAYLOAD).isNotNull() & F.col(TARGET_PAYLOAD).isNotNull()
     conflict = both & ~_same_tracked(options)
@@ -449,7 +448,9 @@ def _runs(timeline: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
     )
     with_kept = runs.join(kept, on=[*spec.keys, START], how="left")
     sequences = F.array_sort(
-        F.concat(SEQUENCES, F.coalesce(F.col(ATTACHED), F.array().cast(ArrayType(spec.sequence_type))))
+        F.concat(
+            SEQUENCES, F.coalesce(F.col(ATTACHED), F.array().cast(ArrayType(spec.sequence_type)))
+        )
     )
     return with_kept.withColumn(SEQUENCES, sequences)
 
@@ -481,14 +482,12 @@ def _merge(
     ) & (F.col(f"t.{backticked(options.valid_from)}") == F.col(f"s.{MATCH}"))
     # Every row the MERGE rewrites is current or ends at or after the lowest end among
     # them, so older closed rows can be skipped file by file.
-    lowest = min(
-        (v for v in (batch.min_sequence, lowest_end) if v is not None), default=None
-    )
+    lowest = min((v for v in (batch.min_sequence, lowest_end) if v is not None), default=None)
     bound = _pruning_bound(lowest, spec.sequence_type)
     if bound is not None:
         valid_to = F.col(f"t.{backticked(options.valid_to)}")
         condition = condition & (valid_to.isNull() | (valid_to >= F.lit(bound)))
-    assignments = {
+    assignments: dict[str, str | Column] = {
         backticked(name): column
         for name, column in zip(
             [*spec.columns, *options.maintained],
@@ -533,4 +532,3 @@ def _raise_conflicts(staged: DataFrame, spec: ChangeSpec, count: int) -> None:
         f"event already stored at the same sequence '{spec.sequence_label}' (for example "
         f"{examples}); give each change its own sequence (nothing was written)"
     )
-

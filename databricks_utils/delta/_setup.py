@@ -43,5 +43,12 @@ def prepare(
     """Resolve the source's columns and look the target up; nothing is computed yet."""
     session = session_for(source, spark)
     resolver = ColumnResolver(source.columns, case_sensitive=case_sensitive(session), what="source")
-    spec, sequence = change_spec(source, resolver, keys, sequence_by, except_columns, reserved)
+    spec, sequence = change_spec(
+        source,
+        resolver=resolver,
+        keys=keys,
+        sequence_by=sequence_by,
+        except_columns=except_columns,
+        reserved=reserved,
+    )
     return Setup(session, resolve_target(target, session), spec, sequence, resolver)

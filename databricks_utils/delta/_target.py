@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 
 from databricks_utils.delta.errors import MergeInputError
 
@@ -30,7 +30,7 @@ class Target:
 
     def latest_version(self) -> int:
         assert self.table is not None
-        return int(self.table.history(1).select("version").head()[0])
+        return int(first_row(self.table.history(1).select("version"))[0])
 
     def create(self, rows: DataFrame) -> int:
         """Create the table from ``rows`` in one commit (version 0)."""
@@ -43,7 +43,7 @@ class Target:
 def resolve_target(target: object, spark: SparkSession) -> Target:
     """Look ``target`` (a table name or a ``DeltaTable``) up."""
     if isinstance(target, DeltaTable):
-        detail = target.detail().select("name", "location").head()
+        detail = first_row(target.detail().select("name", "location"))
         label = detail[0] or f"delta.`{detail[1]}`"
         return Target(spark, label, None, target)
     if not isinstance(target, str) or not target.strip():
@@ -61,6 +61,14 @@ def resolve_target(target: object, spark: SparkSession) -> Target:
     except AnalysisException:
         raise MergeInputError(f"target: table {target!r} exists but is not a Delta table") from None
     return Target(spark, target, target, table)
+
+
+def first_row(df: DataFrame) -> Row:
+    """The first row of a DataFrame that always has one (an aggregate, a history)."""
+    row = df.head()
+    if row is None:
+        raise RuntimeError("expected a row, got an empty result")
+    return row
 
 
 def case_sensitive(spark: SparkSession) -> bool:

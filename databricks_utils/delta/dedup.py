@@ -49,14 +49,9 @@ def deduplicate(
     key_names = as_name_list(keys, argument="keys")
     if not key_names:
         raise MergeInputError("keys: give at least one key column")
-    orderings = [order_by] if isinstance(order_by, str) or not _iterable(order_by) else order_by
-    order = list(orderings)  # type: ignore[arg-type]
+    from pyspark.sql import Column
+
+    order = [order_by] if isinstance(order_by, str | Column) else list(order_by)
     if not order:
         raise MergeInputError("order_by: give at least one column")
     return latest_per_key(df, key_names, order, keep)
-
-
-def _iterable(value: object) -> bool:
-    from pyspark.sql import Column
-
-    return not isinstance(value, Column) and isinstance(value, Iterable)

@@ -78,7 +78,9 @@ def test_track_history_and_its_except_are_exclusive(spark: Any, existing: str) -
         spark,
         existing,
         "track_history and track_history_except cannot both be given",
-        lambda: scd2_merge(existing, rows, "id", "seq", track_history=["v"], track_history_except=["v"]),
+        lambda: scd2_merge(
+            existing, rows, "id", "seq", track_history=["v"], track_history_except=["v"]
+        ),
     )
 
 
@@ -98,7 +100,10 @@ def test_different_upserts_at_one_key_and_sequence_name_the_key(spark: Any, exis
     refused(
         spark,
         existing,
-        re.escape("1 key(s) have different upserts at the same sequence 'seq' (for example id=7 at seq=20)"),
+        re.escape(
+            "1 key(s) have different upserts at the same sequence 'seq'"
+            " (for example id=7 at seq=20)"
+        ),
         lambda: scd2_merge(existing, rows, "id", "seq"),
     )
 
@@ -108,7 +113,10 @@ def test_an_upsert_contradicting_a_stored_event_is_refused(spark: Any, existing:
     refused(
         spark,
         existing,
-        re.escape("differ from the event already stored at the same sequence 'seq' (for example id=1 at seq=10)"),
+        re.escape(
+            "differ from the event already stored at the same sequence 'seq'"
+            " (for example id=1 at seq=10)"
+        ),
         lambda: scd2_merge(existing, rows, "id", "seq"),
     )
 
@@ -149,5 +157,7 @@ def test_scd1_and_append_refuse_bad_input_too(spark: Any, table: str) -> None:
 
 def test_a_non_delta_target_is_refused(spark: Any, table: str) -> None:
     spark.createDataFrame([(1, "a", 10)], EVENTS).write.format("parquet").saveAsTable(table)
-    with pytest.raises(MergeInputError, match=re.escape(f"table '{table}' exists but is not a Delta table")):
+    with pytest.raises(
+        MergeInputError, match=re.escape(f"table '{table}' exists but is not a Delta table")
+    ):
         scd2_merge(table, spark.createDataFrame([(1, "a", 10)], EVENTS), "id", "seq")

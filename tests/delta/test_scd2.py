@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from databricks_utils.delta import MergeInputError, MergeResult, scd2_merge
+from databricks_utils.delta import MergeResult, scd2_merge
 from tests.delta.conftest import version_of
 
 pytestmark = pytest.mark.spark
@@ -120,7 +120,11 @@ def test_a_late_event_equal_to_its_neighbours_merges_into_them(
     apply(spark, table, [(1, "A", 5), (1, "B", 10)])
     apply(spark, table, [(1, "A", 7), (1, "B", 3)])
 
-    assert_table(table, [(1, "B", 3, 3, 5, [3]), (1, "A", 7, 5, 10, [5, 7]), (1, "B", 10, 10, None, [10])], TABLE)
+    assert_table(
+        table,
+        [(1, "B", 3, 3, 5, [3]), (1, "A", 7, 5, 10, [5, 7]), (1, "B", 10, 10, None, [10])],
+        TABLE,
+    )
 
 
 def test_a_late_event_equal_to_the_previous_version_extends_it(
@@ -312,10 +316,14 @@ def test_composite_keys_and_a_struct_sequence(
 
     spark.table(table).printSchema()
     got = sorted(
-        (r.country, r.v, tuple(r.__START_AT), r.__END_AT and tuple(r.__END_AT))
+        (r.country, r.v, tuple(r["__START_AT"]), r["__END_AT"] and tuple(r["__END_AT"]))
         for r in spark.table(table).collect()
     )
-    assert got == [("de", "a", (1, 1), None), ("fr", "a", (1, 1), (1, 2)), ("fr", "b", (1, 2), None)]
+    assert got == [
+        ("de", "a", (1, 1), None),
+        ("fr", "a", (1, 1), (1, 2)),
+        ("fr", "b", (1, 2), None),
+    ]
 
 
 def test_without_sequence_tracking_late_events_split_at_version_starts(

@@ -22,7 +22,7 @@ _tables = itertools.count()
 
 def reference_history(events: list[Event]) -> set[tuple[int, str | None, int, int | None]]:
     """Versions (key, value, start, end) from all events at once, by AUTO CDC's rules."""
-    versions = set()
+    versions: set[tuple[int, str | None, int, int | None]] = set()
     for key in sorted({e[0] for e in events}):
         by_sequence: dict[int, tuple[str, str | None]] = {}
         for _, sequence, op, value in events:
@@ -62,7 +62,9 @@ def event_streams(draw: st.DrawFn) -> tuple[list[Event], list[list[Event]]]:
                 events.append((key, sequence, op, value))  # an exact duplicate
     batch_count = draw(st.integers(1, 3))
     assignment = [draw(st.integers(0, batch_count - 1)) for _ in events]
-    batches = [[e for e, b in zip(events, assignment, strict=True) if b == i] for i in range(batch_count)]
+    batches = [
+        [e for e, b in zip(events, assignment, strict=True) if b == i] for i in range(batch_count)
+    ]
     batches = [b for b in batches if b]
     order = draw(st.permutations(range(len(batches))))
     ordered = [batches[i] for i in order]
@@ -99,9 +101,7 @@ def test_history_depends_only_on_the_set_of_events(spark: Any, stream: Any) -> N
         for batch in batches:
             rows = spark.createDataFrame(batch, "id INT, seq INT, op STRING, v STRING")
             scd2_merge(table, rows, "id", "seq", delete_when="op = 'D'", except_columns=["op"])
-        actual = {
-            (r.id, r.v, r.__START_AT, r.__END_AT) for r in spark.table(table).collect()
-        }
+        actual = {(r.id, r.v, r["__START_AT"], r["__END_AT"]) for r in spark.table(table).collect()}
         assert actual == reference_history(events)
     finally:
         spark.sql(f"DROP TABLE IF EXISTS {table}")
