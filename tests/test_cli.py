@@ -36,6 +36,7 @@ def test_config_show_prints_the_merged_config_as_yaml(write_config: WriteConfig)
     assert result.stdout.startswith("# environment 'dev' from config: defaults.yaml -> dev.yaml\n")
     assert yaml.safe_load(result.stdout) == {
         "environment": "dev",
+        "project": None,
         "spark": {
             "app_name": "customer_360",
             "master": None,

@@ -23,7 +23,7 @@ def test_version_has_one_source() -> None:
     assert databricks_utils.__version__ == about["__version__"] == "0.1.0"
 
 
-def test_import_has_no_side_effects_and_does_not_import_pyspark(tmp_path: Path) -> None:
+def test_import_has_no_side_effects_and_does_not_import_pyspark_or_pycarlo(tmp_path: Path) -> None:
     result = run_python(
         """
         import os, sys, logging, warnings
@@ -31,11 +31,16 @@ def test_import_has_no_side_effects_and_does_not_import_pyspark(tmp_path: Path) 
         handlers = list(logging.getLogger().handlers)
         warnings.simplefilter("error")
         import databricks_utils, databricks_utils.config, databricks_utils.catalog
-        import databricks_utils.session, databricks_utils.cli, databricks_utils.template
+        import databricks_utils.session, databricks_utils.cli, databricks_utils.observability
+        import databricks_utils.template
         from databricks_utils.config import SparkSessionFactory
-        roots = ("pyspark", "py4j", "delta", "cookiecutter", "jinja2")
+        roots = ("pyspark", "py4j", "delta")
         spark_modules = sorted(m for m in sys.modules if m.split(".")[0] in roots)
         print("spark modules:", spark_modules)
+        jinja_roots = ("cookiecutter", "jinja2")
+        print("template modules:", sorted(m for m in sys.modules if m.split(".")[0] in jinja_roots))
+        mc_roots = ("pycarlo", "sgqlc", "requests", "graphql")
+        print("monte carlo modules:", sorted(m for m in sys.modules if m.split(".")[0] in mc_roots))
         print("new files:", sorted(set(os.listdir(".")) - before))
         print("handlers changed:", logging.getLogger().handlers != handlers)
         """,
@@ -44,6 +49,8 @@ def test_import_has_no_side_effects_and_does_not_import_pyspark(tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "spark modules: []",
+        "template modules: []",
+        "monte carlo modules: []",
         "new files: []",
         "handlers changed: False",
     ]
@@ -95,6 +102,7 @@ def test_wheel_has_the_package_and_typing_marker_but_no_tests(dist: Path) -> Non
     hard = [line for line in requires if "extra ==" not in line]
     assert sorted(hard) == ["Requires-Dist: pydantic<3,>=2.6", "Requires-Dist: pyyaml>=6.0"]
     assert any("pyspark" in line and "extra == 'spark'" in line for line in requires)
+    assert any("pycarlo" in line and "extra == 'montecarlo'" in line for line in requires)
     entry_points = (
         zipfile.ZipFile(wheel)
         .read(f"databricks_utils-{databricks_utils.__version__}.dist-info/entry_points.txt")

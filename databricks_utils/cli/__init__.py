@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from databricks_utils.__about__ import __version__
-from databricks_utils.cli import config_command, new_command
+from databricks_utils.cli import config_command, monte_carlo_command, new_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     config_command.register(commands)
+    monte_carlo_command.register(commands)
     new_command.register(commands)
     return parser
 

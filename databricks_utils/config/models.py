@@ -24,6 +24,7 @@ from databricks_utils.redaction import redact_mapping
 
 DEFAULT_MONTE_CARLO_ENDPOINT = "https://api.getmontecarlo.com/graphql"
 ENVIRONMENT_NAME = r"^[a-z][a-z0-9_]*$"
+PROJECT_NAME = r"^[a-z0-9][a-z0-9_-]*$"
 
 
 class _Section(BaseModel):
@@ -176,6 +177,16 @@ class MonteCarloConfig(_Section):
     Monte Carlo API keys are pairs: an id and a secret token. Keep the token out of the
     file with ``${MCD_DEFAULT_API_TOKEN}``; it is masked in every repr, log and error.
 
+    Attributes:
+        api_id: API key id (``MCD_DEFAULT_API_ID`` when unset).
+        api_token: API key secret (``MCD_DEFAULT_API_TOKEN`` when unset).
+        endpoint: GraphQL endpoint; ``MCD_API_ENDPOINT`` overrides it, as in pycarlo.
+        namespace: Monte Carlo namespace of the project's monitors; default
+            ``<project>-<environment>``.
+        warehouse: Warehouse name or UUID the monitors run on (MaC ``default_resource``);
+            needed when the account has more than one warehouse.
+        domain: Monte Carlo domain of the monitors (MaC ``default_domain``).
+
     Example:
         ```yaml
         monte_carlo:
@@ -189,6 +200,8 @@ class MonteCarloConfig(_Section):
     api_token: SecretStr | None = None
     endpoint: str = DEFAULT_MONTE_CARLO_ENDPOINT
     namespace: str | None = None
+    warehouse: str | None = None
+    domain: str | None = None
 
     @model_validator(mode="after")
     def _key_pair(self) -> MonteCarloConfig:
@@ -204,18 +217,30 @@ class EnvironmentConfig(_Section):
     ``defaults.yaml``, ``<env>.yaml`` and overrides. Frozen (attributes cannot be
     reassigned): derive variants with ``config.model_copy(update=...)``.
 
+    ``project`` names the project (lower-case letters, digits, ``_`` and ``-``) where a
+    name outside the catalog is needed, e.g. the default Monte Carlo namespace
+    ``<project>-<environment>``; when unset, ``catalog.schema`` is used.
+
     Example:
         >>> cfg = EnvironmentConfig(
         ...     environment="dev", catalog={"name": "dev_analytics", "schema": "customer_360"}
         ... )
         >>> cfg.catalog.schema_
         'customer_360'
+        >>> cfg.project_name
+        'customer_360'
     """
 
     environment: str = Field(pattern=ENVIRONMENT_NAME)
+    project: str | None = Field(default=None, pattern=PROJECT_NAME)
     spark: SparkConfig = Field(default_factory=SparkConfig)
     catalog: CatalogConfig
     monte_carlo: MonteCarloConfig | None = None
+
+    @property
+    def project_name(self) -> str:
+        """``project``, or ``catalog.schema`` when it is unset."""
+        return self.project if self.project is not None else self.catalog.schema_
 
     @field_validator("catalog")
     @classmethod

@@ -1,0 +1,534 @@
+"""SCD Type 2 with AUTO CDC semantics: one pre-join, one staged source, one MERGE.
+
+The affected part of each key's history (its versions ending at or after the batch's
+earliest sequence) is turned back into events: one per sequence a version absorbed, plus a
+delete wherever a version closes without a successor. Those events and the batch's are
+ordered by sequence, cut into runs of equal tracked values, and each run becomes a version.
+Comparing the rebuilt versions with the stored ones gives the rows to insert, update and
+delete, which one MERGE applies in one commit.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, DataType, StructType, TimestampType
+
+from databricks_utils.delta._changes import (
+    DELETE,
+    SEQ,
+    ChangeBatch,
+    ChangeSpec,
+    describe_event,
+)
+from databricks_utils.delta._schema import check_same_columns, target_columns
+from databricks_utils.delta._target import Target
+from databricks_utils.delta.columns import (
+    INTERNAL_PREFIX,
+    SEQUENCES_COLUMN,
+    ColumnResolver,
+    backticked,
+    quoted,
+)
+from databricks_utils.delta.errors import MergeInputError
+from databricks_utils.delta.result import MergeResult
+
+ORIGIN = f"{INTERNAL_PREFIX}from_batch"
+BATCH_DELETE = f"{INTERNAL_PREFIX}batch_delete"
+TARGET_DELETE = f"{INTERNAL_PREFIX}target_delete"
+BATCH_PAYLOAD = f"{INTERNAL_PREFIX}batch_payload"
+TARGET_PAYLOAD = f"{INTERNAL_PREFIX}target_payload"
+CONFLICT = f"{INTERNAL_PREFIX}conflict"
+CONFLICT_SEQ = f"{INTERNAL_PREFIX}conflict_seq"
+IGNORED = f"{INTERNAL_PREFIX}ignored"
+SEGMENT = f"{INTERNAL_PREFIX}segment"
+RUN = f"{INTERNAL_PREFIX}run"
+START = f"{INTERNAL_PREFIX}start"
+END = f"{INTERNAL_PREFIX}end"
+SEQUENCES = f"{INTERNAL_PREFIX}sequences"
+MATCH = f"{INTERNAL_PREFIX}match"
+ACTION = f"{INTERNAL_PREFIX}action"
+NEW = f"{INTERNAL_PREFIX}new"
+OLD = f"{INTERNAL_PREFIX}old"
+MIN_SEQ = f"{INTERNAL_PREFIX}min_seq"
+NEXT_START = f"{INTERNAL_PREFIX}next_start"
+TAIL = f"{INTERNAL_PREFIX}tail"
+OLD_END = f"{INTERNAL_PREFIX}old_end"
+FRESH_DELETE = f"{INTERNAL_PREFIX}fresh_delete"
+OWNER = f"{INTERNAL_PREFIX}owner"
+ATTACHED = f"{INTERNAL_PREFIX}attached"
+
+_WRITES = ("insert", "update", "delete")
+_EXAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Scd2Options:
+    """The column roles and switches of one ``scd2_merge`` call."""
+
+    tracked: list[str]
+    ignore_null_updates: bool
+    valid_from: str
+    valid_to: str
+    current_flag: str | None
+    sequences: str | None
+    merge_schema: bool
+
+    @property
+    def maintained(self) -> list[str]:
+        """Columns the merge maintains besides the source's."""
+        names = [self.valid_from, self.valid_to]
+        return names + [n for n in (self.current_flag, self.sequences) if n is not None]
+
+
+def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult:
+    """Apply ``batch`` to ``target`` in at most one commit."""
+    spec = batch.spec
+    if target.exists:
+        check_target_schema(target, spec, options)
+    old = _old_versions(target, batch, options) if target.exists else None
+    try:
+        staged = _staged_changes(batch, old, options).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            summary = (
+                staged.groupBy(ACTION)
+                .agg(F.count(F.lit(1)).alias("count"), F.min(OLD_END).alias("lowest_end"))
+                .collect()
+            )
+            counts = {row[ACTION]: int(row["count"]) for row in summary}
+            lowest_end = min(
+                (row["lowest_end"] for row in summary if row["lowest_end"] is not None),
+                default=None,
+            )
+            if counts.get("conflict"):
+                _raise_conflicts(staged, spec, counts["conflict"])
+            ignored = counts.get("ignored", 0)
+            if not any(counts.get(action) for action in _WRITES) and target.exists:
+                return MergeResult(0, 0, 0, None, ignored)
+            writes = staged.where(F.col(ACTION).isin(*_WRITES))
+            if not target.exists:
+                version = target.create(writes.select(*_target_values(spec, options)))
+            else:
+                version = _merge(target, writes, batch, options, lowest_end)
+            return MergeResult(
+                inserted=counts.get("insert", 0),
+                updated=counts.get("update", 0),
+                deleted=counts.get("delete", 0),
+                version=version,
+                ignored_deletes=ignored,
+            )
+        finally:
+            staged.unpersist()
+    finally:
+        if old is not None:
+            old.unpersist()
+
+
+def check_target_schema(target: Target, spec: ChangeSpec, options: Scd2Options) -> None:
+    """Refuse a target the merge cannot maintain, naming the columns at fault."""
+    schema = target.dataframe().schema
+    columns = target_columns(target)
+    missing = [c for c in (options.valid_from, options.valid_to) if columns.find(c) is None]
+    if missing:
+        raise MergeInputError(
+            f"target {target.label} lacks the validity column(s) {quoted(missing)}; an SCD2 "
+            "target needs valid_from and valid_to columns (pass valid_from=/valid_to= if it "
+            "uses other names)"
+        )
+    for name, wanted in (
+        (options.valid_from, spec.sequence_type),
+        (options.valid_to, spec.sequence_type),
+    ):
+        actual = schema[columns.find(name) or name].dataType
+        if actual != wanted:
+            raise MergeInputError(
+                f"target {target.label} column '{name}' has type {actual.simpleString()} but "
+                f"sequence_by '{spec.sequence_label}' has type {wanted.simpleString()}; they "
+                "must match"
+            )
+    _check_optional_column(target, columns, options.current_flag, "current_flag")
+    if options.sequences is not None and columns.find(options.sequences) is None:
+        raise MergeInputError(
+            f"target {target.label} has no '{options.sequences}' column of absorbed "
+            "sequences; it was created with track_sequences=False, so pass that again"
+        )
+    if options.sequences is None and columns.find(SEQUENCES_COLUMN) is not None:
+        raise MergeInputError(
+            f"target {target.label} keeps absorbed sequences in '{SEQUENCES_COLUMN}'; "
+            "track_sequences=False would leave them stale, so keep track_sequences=True"
+        )
+    check_same_columns(target, spec, options.maintained, options.merge_schema)
+
+
+def _check_optional_column(
+    target: Target, columns: ColumnResolver, name: str | None, argument: str
+) -> None:
+    if name is not None and columns.find(name) is None:
+        raise MergeInputError(
+            f"target {target.label} has no {argument} column '{name}'; it was created "
+            f"without {argument}, so leave {argument} unset or add the column"
+        )
+
+
+def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+    """The stored versions a batch can touch: those ending (or holding a delete) at or
+    after the key's earliest event, read once and kept for the rebuild and the comparison."""
+    spec = batch.spec
+    valid_to = F.col(backticked(options.valid_to))
+    reach = valid_to
+    if options.sequences:
+        # A closed key's last version keeps later deletes as sequences past its end.
+        reach = F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
+    rows = target.dataframe()
+    bound = _pruning_bound(batch.min_sequence, spec.sequence_type)
+    if bound is not None:
+        rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
+    earliest = batch.events.groupBy(*spec.keys).agg(F.min(SEQ).alias(MIN_SEQ))
+    old = (
+        rows.join(earliest, on=spec.keys)
+        .where(valid_to.isNull() | (reach >= F.col(MIN_SEQ)))
+        .select(
+            *[F.col(backticked(c)).alias(c) for c in spec.keys],
+            F.col(backticked(options.valid_from)).alias(START),
+            F.col(backticked(options.valid_to)).alias(END),
+            *[F.col(backticked(c)).alias(c) for c in spec.payload],
+            (
+                F.col(backticked(options.sequences))
+                if options.sequences
+                else F.array(F.col(backticked(options.valid_from)))
+            ).alias(SEQUENCES),
+        )
+    )
+    old = old.persist(StorageLevel.MEMORY_AND_DISK)
+    old.count()
+    return old
+
+
+def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
+    """A constant lower bound on ``valid_to`` that Delta can skip files with, or ``None``."""
+    if min_sequence is None or isinstance(data_type, StructType | ArrayType):
+        return None
+    if isinstance(data_type, TimestampType):
+        # Collected timestamps pass through Python's local time zone; a day's margin keeps
+        # the bound below the true minimum whatever that zone does around DST changes.
+        return min_sequence - datetime.timedelta(days=1)
+    return min_sequence
+
+
+def _staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Options) -> DataFrame:
+    spec = batch.spec
+    events = batch.events.select(*spec.keys, SEQ, DELETE, *spec.payload, F.lit(True).alias(ORIGIN))
+    if old is not None:
+        events = events.unionByName(_events_of(old, spec, options))
+    timeline = _one_event_per_sequence(events, spec, options)
+    if options.ignore_null_updates:
+        timeline = _fill_null_updates(timeline, spec)
+    runs = _runs(timeline, spec, options)
+    versions = runs.where(~F.col(DELETE)).select(
+        *spec.keys,
+        START,
+        F.struct(
+            F.col(END).alias(END),
+            *[F.col(f"{TAIL}.{backticked(c)}").alias(c) for c in spec.payload],
+            F.col(SEQUENCES),
+        ).alias(NEW),
+    )
+    markers = runs.where(F.col(CONFLICT) | F.col(IGNORED)).select(
+        *spec.keys,
+        F.coalesce(F.col(CONFLICT_SEQ), F.col(START)).alias(START),
+        F.when(F.col(CONFLICT), F.lit("conflict")).otherwise(F.lit("ignored")).alias(ACTION),
+    )
+    if old is None:
+        changes = versions.select(
+            *spec.keys,
+            START,
+            F.lit("insert").alias(ACTION),
+            NEW,
+            F.lit(None).cast(spec.sequence_type).alias(OLD_END),
+        )
+    else:
+        stored = old.select(
+            *spec.keys,
+            START,
+            F.struct(
+                F.col(END), *[F.col(backticked(c)) for c in spec.payload], F.col(SEQUENCES)
+            ).alias(OLD),
+        )
+        compared = versions.join(stored, on=[*spec.keys, START], how="full")
+        action = (
+            F.when(F.col(OLD).isNull(), F.lit("insert"))
+            .when(F.col(NEW).isNull(), F.lit("delete"))
+            .when(~_equal_versions(spec, options), F.lit("update"))
+        )
+        changes = compared.select(
+            *spec.keys, START, action.alias(ACTION), NEW, F.col(f"{OLD}.{END}").alias(OLD_END)
+        ).where(F.col(ACTION).isNotNull())
+    no_values = F.lit(None).cast(changes.schema[NEW].dataType)
+    no_end = F.lit(None).cast(spec.sequence_type)
+    markers = markers.select(*spec.keys, START, ACTION, no_values.alias(NEW), no_end.alias(OLD_END))
+    staged = changes.unionByName(markers)
+    return staged.select(
+        *spec.keys,
+        F.col(START),
+        F.when(F.col(ACTION).isin("update", "delete"), F.col(START)).alias(MATCH),
+        F.col(ACTION),
+        F.col(f"{NEW}.{END}").alias(END),
+        *[F.col(f"{NEW}.{backticked(c)}").alias(c) for c in spec.payload],
+        F.col(f"{NEW}.{SEQUENCES}").alias(SEQUENCES),
+        OLD_END,
+    )
+
+
+def _equal_versions(spec: ChangeSpec, options: Scd2Options) -> Column:
+    fields = [END, *spec.payload]
+    if options.sequences:
+        fields.append(SEQUENCES)
+    checks = [
+        F.col(f"{NEW}.{backticked(f)}").eqNullSafe(F.col(f"{OLD}.{backticked(f)}")) for f in fields
+    ]
+    return functools.reduce(lambda a, b: a & b, checks)
+
+
+def _events_of(old: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
+    """Stored versions as events: an upsert per absorbed sequence, a delete per sequence
+    kept outside the version's interval, and a delete wherever a version closes without a
+    successor starting at its end."""
+    sequence = F.col(SEQ)
+    inside = (sequence >= F.col(START)) & (F.col(END).isNull() | (sequence < F.col(END)))
+    exploded = old.select("*", F.explode(SEQUENCES).alias(SEQ))
+    payload = (
+        spec.with_sequence_column(sequence)
+        if options.sequences
+        else [F.col(backticked(c)) for c in spec.payload]
+    )
+    absorbed = exploded.select(
+        *spec.keys,
+        SEQ,
+        (~inside).alias(DELETE),
+        *[
+            F.when(inside, value).alias(name)
+            for name, value in zip(spec.payload, payload, strict=True)
+        ],
+        F.lit(False).alias(ORIGIN),
+    )
+    by_start = Window.partitionBy(*spec.keys).orderBy(START)
+    closing = (
+        old.withColumn(NEXT_START, F.lead(START).over(by_start))
+        .where(F.col(END).isNotNull() & ~F.col(NEXT_START).eqNullSafe(F.col(END)))
+        .select(
+            *spec.keys,
+            F.col(END).alias(SEQ),
+            F.lit(True).alias(DELETE),
+            *[F.lit(None).cast(old.schema[c].dataType).alias(c) for c in spec.payload],
+            F.lit(False).alias(ORIGIN),
+        )
+    )
+    return absorbed.unionByName(closing)
+
+
+def _one_event_per_sequence(events: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
+    """Batch and stored events at the same key and sequence become one: a delete wins, a
+    replayed event is absorbed, different tracked values are a conflict."""
+    payload = F.struct(*[F.col(backticked(c)) for c in spec.payload])
+    upsert = ~F.col(DELETE)
+    grouped = events.groupBy(*spec.keys, SEQ).agg(
+        F.max(DELETE).alias(DELETE),
+        F.max(F.col(ORIGIN) & F.col(DELETE)).alias(BATCH_DELETE),
+        F.max(~F.col(ORIGIN) & F.col(DELETE)).alias(TARGET_DELETE),
+        F.first(F.when(F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(BATCH_PAYLOAD),
+        F.first(F.when(~F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(TARGET_PAYLOAD),
+    )
+    both = F.col(BATCH_PAYLOAD).isNotNull() & F.col(TARGET_PAYLOAD).isNotNull()
+    conflict = both & ~_same_tracked(options)
+    first, second = (
+        (TARGET_PAYLOAD, BATCH_PAYLOAD)
+        if options.ignore_null_updates
+        else (BATCH_PAYLOAD, TARGET_PAYLOAD)
+    )
+    chosen = F.coalesce(F.col(first), F.col(second))
+    return grouped.select(
+        *spec.keys,
+        SEQ,
+        DELETE,
+        (F.col(BATCH_DELETE) & ~F.col(TARGET_DELETE)).alias(FRESH_DELETE),
+        (conflict & ~F.col(DELETE)).alias(CONFLICT),
+        *[chosen[c].alias(c) for c in spec.payload],
+    )
+
+
+def _same_tracked(options: Scd2Options) -> Column:
+    checks = []
+    for column in options.tracked:
+        batch = F.col(BATCH_PAYLOAD)[column]
+        same = batch.eqNullSafe(F.col(TARGET_PAYLOAD)[column])
+        checks.append(batch.isNull() | same if options.ignore_null_updates else same)
+    return functools.reduce(lambda a, b: a & b, checks, F.lit(True))
+
+
+def _fill_null_updates(timeline: DataFrame, spec: ChangeSpec) -> DataFrame:
+    """A NULL in an upsert keeps the value of the key's previous event (not across deletes)."""
+    ordered = Window.partitionBy(*spec.keys).orderBy(SEQ)
+    segmented = timeline.withColumn(
+        SEGMENT,
+        F.sum(F.col(DELETE).cast("long")).over(
+            ordered.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        ),
+    )
+    within = (
+        Window.partitionBy(*spec.keys, SEGMENT)
+        .orderBy(SEQ)
+        .rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    )
+    filled = [
+        F.col(c) if c == spec.sequence_column else F.last(c, ignorenulls=True).over(within).alias(c)
+        for c in spec.payload
+    ]
+    return segmented.select(*spec.keys, SEQ, DELETE, FRESH_DELETE, CONFLICT, *filled)
+
+
+def _runs(timeline: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
+    """Consecutive upserts with equal tracked values form a run, which becomes a version;
+    each delete is a run of its own. A delete that closes nothing is kept with the nearest
+    version (before it, else after it) so a later late event still sees it; with no
+    version at all it is ignored."""
+    ordered = Window.partitionBy(*spec.keys).orderBy(SEQ)
+    previous_delete = F.lag(DELETE).over(ordered)
+    same = functools.reduce(
+        lambda a, b: a & b,
+        [F.col(c).eqNullSafe(F.lag(c).over(ordered)) for c in options.tracked],
+        F.lit(True),
+    )
+    new_run = F.col(DELETE) | previous_delete.isNull() | previous_delete | ~same
+    numbered = timeline.withColumn(
+        RUN,
+        F.sum(new_run.cast("long")).over(
+            ordered.rowsBetween(Window.unboundedPreceding, Window.currentRow)
+        ),
+    )
+    payload = F.struct(*[F.col(backticked(c)) for c in spec.payload])
+    runs = numbered.groupBy(*spec.keys, RUN).agg(
+        F.min(SEQ).alias(START),
+        F.max(DELETE).alias(DELETE),
+        F.max(FRESH_DELETE).alias(FRESH_DELETE),
+        F.min(F.when(F.col(CONFLICT), F.col(SEQ))).alias(CONFLICT_SEQ),
+        F.max_by(payload, SEQ).alias(TAIL),
+        F.collect_list(SEQ).alias(SEQUENCES),
+    )
+    by_start = Window.partitionBy(*spec.keys).orderBy(START)
+    version_start = F.when(~F.col(DELETE), F.col(START))
+    previous_delete_run = F.lag(DELETE).over(by_start)
+    dangling = F.col(DELETE) & (previous_delete_run.isNull() | previous_delete_run)
+    owner = F.coalesce(
+        F.last(version_start, ignorenulls=True).over(
+            by_start.rowsBetween(Window.unboundedPreceding, -1)
+        ),
+        F.first(version_start, ignorenulls=True).over(
+            by_start.rowsBetween(1, Window.unboundedFollowing)
+        ),
+    )
+    runs = runs.select(
+        "*",
+        F.lead(START).over(by_start).alias(END),
+        F.when(dangling, owner).alias(OWNER),
+        (dangling & owner.isNull() & F.col(FRESH_DELETE)).alias(IGNORED),
+        F.col(CONFLICT_SEQ).isNotNull().alias(CONFLICT),
+    )
+    if not options.sequences:
+        return runs
+    kept = (
+        runs.where(F.col(OWNER).isNotNull())
+        .groupBy(*spec.keys, F.col(OWNER).alias(START))
+        .agg(F.collect_list(START).alias(ATTACHED))
+    )
+    with_kept = runs.join(kept, on=[*spec.keys, START], how="left")
+    sequences = F.array_sort(
+        F.concat(
+            SEQUENCES, F.coalesce(F.col(ATTACHED), F.array().cast(ArrayType(spec.sequence_type)))
+        )
+    )
+    return with_kept.withColumn(SEQUENCES, sequences)
+
+
+def _target_values(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
+    """The staged columns, named and ordered as the target's."""
+    values: dict[str, Column] = {c: F.col(backticked(c)) for c in spec.columns}
+    values[options.valid_from] = F.col(START)
+    values[options.valid_to] = F.col(END)
+    if options.current_flag:
+        values[options.current_flag] = F.col(END).isNull()
+    if options.sequences:
+        values[options.sequences] = F.col(SEQUENCES)
+    return [value.alias(name) for name, value in values.items()]
+
+
+def _merge(
+    target: Target,
+    writes: DataFrame,
+    batch: ChangeBatch,
+    options: Scd2Options,
+    lowest_end: Any,
+) -> int:
+    spec = batch.spec
+    assert target.table is not None
+    condition = functools.reduce(
+        lambda a, b: a & b,
+        [F.col(f"t.{backticked(k)}") == F.col(f"s.{backticked(k)}") for k in spec.keys],
+    ) & (F.col(f"t.{backticked(options.valid_from)}") == F.col(f"s.{MATCH}"))
+    # Every row the MERGE rewrites is current or ends at or after the lowest end among
+    # them, so older closed rows can be skipped file by file.
+    lowest = min((v for v in (batch.min_sequence, lowest_end) if v is not None), default=None)
+    bound = _pruning_bound(lowest, spec.sequence_type)
+    if bound is not None:
+        valid_to = F.col(f"t.{backticked(options.valid_to)}")
+        condition = condition & (valid_to.isNull() | (valid_to >= F.lit(bound)))
+    assignments: dict[str, str | Column] = {
+        backticked(name): column
+        for name, column in zip(
+            [*spec.columns, *options.maintained],
+            _source_assignments(spec, options),
+            strict=True,
+        )
+    }
+    builder = (
+        target.table.alias("t")
+        .merge(writes.alias("s"), condition)
+        .whenMatchedDelete(condition=F.col(f"s.{ACTION}") == "delete")
+        .whenMatchedUpdate(condition=F.col(f"s.{ACTION}") == "update", set=assignments)
+        .whenNotMatchedInsert(condition=F.col(f"s.{ACTION}") == "insert", values=assignments)
+    )
+    if options.merge_schema:
+        builder = builder.withSchemaEvolution()
+    builder.execute()
+    return target.latest_version()
+
+
+def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
+    values = [F.col(f"s.{backticked(c)}") for c in spec.columns]
+    values += [F.col(f"s.{START}"), F.col(f"s.{END}")]
+    if options.current_flag:
+        values.append(F.col(f"s.{END}").isNull())
+    if options.sequences:
+        values.append(F.col(f"s.{SEQUENCES}"))
+    return values
+
+
+def _raise_conflicts(staged: DataFrame, spec: ChangeSpec, count: int) -> None:
+    rows = (
+        staged.where(F.col(ACTION) == "conflict")
+        .select(*spec.keys, F.col(START).alias(SEQ))
+        .orderBy(*spec.keys, SEQ)
+        .limit(_EXAMPLES)
+        .collect()
+    )
+    examples = "; ".join(describe_event(row, spec) for row in rows)
+    raise MergeInputError(
+        f"{count} version(s) would absorb an upsert whose tracked values differ from the "
+        f"event already stored at the same sequence '{spec.sequence_label}' (for example "
+        f"{examples}); give each change its own sequence (nothing was written)"
+    )

@@ -1,0 +1,76 @@
+"""The Delta table a merge writes to: given by name or as a ``DeltaTable``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from delta.tables import DeltaTable
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, Row, SparkSession
+
+from databricks_utils.delta.errors import MergeInputError
+
+
+@dataclass
+class Target:
+    """A merge target; ``table`` is ``None`` until the first call creates it."""
+
+    spark: SparkSession
+    label: str
+    name: str | None
+    table: DeltaTable | None
+
+    @property
+    def exists(self) -> bool:
+        return self.table is not None
+
+    def dataframe(self) -> DataFrame:
+        assert self.table is not None
+        return self.table.toDF()
+
+    def latest_version(self) -> int:
+        assert self.table is not None
+        return int(first_row(self.table.history(1).select("version"))[0])
+
+    def create(self, rows: DataFrame) -> int:
+        """Create the table from ``rows`` in one commit (version 0)."""
+        assert self.name is not None
+        rows.write.format("delta").mode("errorifexists").saveAsTable(self.name)
+        self.table = DeltaTable.forName(self.spark, self.name)
+        return self.latest_version()
+
+
+def resolve_target(target: object, spark: SparkSession) -> Target:
+    """Look ``target`` (a table name or a ``DeltaTable``) up."""
+    if isinstance(target, DeltaTable):
+        detail = first_row(target.detail().select("name", "location"))
+        label = detail[0] or f"delta.`{detail[1]}`"
+        return Target(spark, label, None, target)
+    if not isinstance(target, str) or not target.strip():
+        raise MergeInputError(
+            f"target: expected a table name or a DeltaTable, got {type(target).__name__}"
+        )
+    try:
+        exists = spark.catalog.tableExists(target)
+    except AnalysisException as error:
+        raise MergeInputError(f"target: cannot look up table {target!r}: {error}") from None
+    if not exists:
+        return Target(spark, target, target, None)
+    try:
+        table = DeltaTable.forName(spark, target)
+    except AnalysisException:
+        raise MergeInputError(f"target: table {target!r} exists but is not a Delta table") from None
+    return Target(spark, target, target, table)
+
+
+def first_row(df: DataFrame) -> Row:
+    """The first row of a DataFrame that always has one (an aggregate, a history)."""
+    row = df.head()
+    if row is None:
+        raise RuntimeError("expected a row, got an empty result")
+    return row
+
+
+def case_sensitive(spark: SparkSession) -> bool:
+    """Whether the session resolves column names case-sensitively."""
+    return str(spark.conf.get("spark.sql.caseSensitive", "false")).lower() == "true"

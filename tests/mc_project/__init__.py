@@ -1,0 +1,1 @@
+"""A small project whose transformations declare Monte Carlo rules (test fixture)."""

@@ -1,0 +1,1 @@
+"""Transformations of the fixture project; each module builds tables and declares rules."""
