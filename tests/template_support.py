@@ -61,6 +61,7 @@ COMMON_FILES = {
     "tests/test_bronze.py",
     "tests/test_config.py",
     "tests/test_gold.py",
+    "tests/test_monitors.py",
     "tests/test_pipeline.py",
     "tests/test_silver.py",
     "tests/test_silver_contract.py",

@@ -88,10 +88,9 @@ def test_every_environment_loads_with_the_catalog_its_bundle_target_uses(baked: 
         assert CatalogHelper(config).table_name("silver", "customers") == (
             f"{expected}.{PACKAGE}_silver.customers"
         )
+        assert config.project == SLUG  # also the Monte Carlo namespace's prefix
         if env != "local":
             assert targets[env]["variables"]["catalog"] == config.catalog.name
-            assert config.monte_carlo is not None
-            assert config.monte_carlo.namespace == f"{SLUG}-{env}"
 
 
 @pytest.mark.parametrize("combination", COMBINATIONS)
@@ -114,6 +113,9 @@ def test_databricks_utils_is_pinned_identically_everywhere(baked: Baked, combina
         assert environment["spec"]["dependencies"][0] == PIN
         assert [task["environment_key"] for task in spec["tasks"]] == ["default"] * 3
     assert pyproject["project"]["dependencies"] == [PIN]
+    assert pyproject["project"]["optional-dependencies"]["monitors"] == [
+        PIN.replace("databricks-utils", "databricks-utils[montecarlo]")
+    ]
 
 
 def test_dev_dependencies_follow_the_librarys_spark_extra(baked: Baked) -> None:
@@ -153,7 +155,7 @@ def test_github_expressions_survive_rendering(baked: Baked) -> None:
 
     assert "${{ secrets.PRIVATE_PYPI_USERNAME }}" in workflow
     assert "${{ secrets.DATABRICKS_CLIENT_SECRET }}" in workflow
-    assert f"databricks-utils monte-carlo apply --env prod --module {PACKAGE}" in workflow
+    assert f"databricks-utils monte-carlo apply --env prod --module {PACKAGE} --strict" in workflow
 
 
 def test_airflow_dag_runs_the_bundle_job_by_name(baked: Baked) -> None:

@@ -109,4 +109,6 @@ def test_generated_ci_deploys_prod_only_from_main_behind_an_environment(
     assert prod_runs.index("databricks bundle validate -t prod") < prod_runs.index(
         "databricks bundle deploy -t prod"
     )
-    assert prod_runs[-1].startswith("uv run databricks-utils monte-carlo apply --env prod")
+    assert prod_runs[-1] == (
+        "uv run databricks-utils monte-carlo apply --env prod --module customer_360 --strict"
+    )

@@ -15,7 +15,8 @@ def columns(schema: StructType) -> list[tuple[str, str]]:
 def test_silver_customers_table_has_exactly_the_contracted_columns(spark, pipeline_runs):
     table = spark.table(pipeline_runs.names.table_name("silver", silver.TABLE))
 
-    assert columns(table.schema) == columns(StructType.fromDDL(silver.CONTRACT))
+    expected = StructType.fromDDL(f"{silver.CONTRACT}, {silver.MAINTENANCE_COLUMNS}")
+    assert columns(table.schema) == columns(expected)
 
 
 def test_contract_names_the_keys_and_validity_columns():

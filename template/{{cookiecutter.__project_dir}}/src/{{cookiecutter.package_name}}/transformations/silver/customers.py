@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from databricks_utils.delta import deduplicate, scd2_merge
+from databricks_utils.delta import SEQUENCES_COLUMN, deduplicate, scd2_merge
 from databricks_utils.observability import monte_carlo_rule
 
 from ..bronze import customers as bronze_customers
@@ -24,6 +24,8 @@ CONTRACT = (
     "customer_id BIGINT, name STRING, email STRING, country STRING, updated_at TIMESTAMP, "
     f"{VALID_FROM} TIMESTAMP, {VALID_TO} TIMESTAMP"
 )
+# Kept by scd2_merge so that a late record splits a version exactly; not for downstream use.
+MAINTENANCE_COLUMNS = f"{SEQUENCES_COLUMN} ARRAY<TIMESTAMP>"
 
 
 def clean_customers(raw: DataFrame) -> DataFrame:

@@ -1,0 +1,38 @@
+"""Monte Carlo rules: declared next to the code, resolved to each environment's tables."""
+
+import pytest
+from conftest import CONFIG_DIR
+from databricks_utils.config import ConfigLoader
+from databricks_utils.observability import MonteCarloSync, rules_of
+
+from {{ cookiecutter.package_name }}.transformations.bronze import customers as bronze
+from {{ cookiecutter.package_name }}.transformations.silver import customers as silver
+
+pytestmark = pytest.mark.unit
+
+
+def test_rules_sit_on_the_functions_that_build_the_tables():
+    [volume] = rules_of(bronze.load_customers)
+    [freshness] = rules_of(silver.build_customers)
+
+    assert (volume.rule_type, volume.layer, volume.table) == ("volume", "bronze", bronze.TABLE)
+    assert (freshness.rule_type, freshness.layer, freshness.table) == (
+        "freshness",
+        "silver",
+        silver.TABLE,
+    )
+
+
+@pytest.mark.parametrize("env", ["dev", "lab", "prod"])
+def test_monitors_watch_the_tables_of_their_environment(env, tmp_path):
+    sync = MonteCarloSync(config=ConfigLoader.load(env, CONFIG_DIR))
+    sync.register_rules_from_module("{{ cookiecutter.package_name }}", strict=True)
+
+    tables = sorted(monitor.table.dotted for monitor in sync.monitors())
+
+    assert sync.namespace == f"{{ cookiecutter.project_slug }}-{env}"
+    assert tables == [
+        f"{env}_{{ cookiecutter.catalog }}.{{ cookiecutter.schema }}_bronze.{bronze.TABLE}",
+        f"{env}_{{ cookiecutter.catalog }}.{{ cookiecutter.schema }}_silver.{silver.TABLE}",
+    ]
+    assert sync.export_mac(tmp_path)  # a monitors-as-code project, written offline
