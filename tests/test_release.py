@@ -145,10 +145,18 @@ def test_bump_refuses_an_unknown_part(repo: Path) -> None:
     assert result.stderr == "release.py bump: bump takes major, minor, patch or x.y.z, not 'huge'\n"
 
 
-def test_publish_needs_the_credentials_in_the_environment(repo: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "TWINE_REPOSITORY_URL": "https://pypi.example.com/"}
+def publish_env(**variables: str) -> dict[str, str]:
+    """A minimal environment with a complete set of publishing variables, or those given."""
+    defaults = {
+        "TWINE_REPOSITORY_URL": "https://pypi.example.com/",
+        "TWINE_USERNAME": "ci",
+        "TWINE_PASSWORD": "hunter2",
+    }
+    return {"PATH": "/usr/bin:/bin", **{k: v for k, v in {**defaults, **variables}.items() if v}}
 
-    result = release(repo, "publish", env=env)
+
+def test_publish_needs_the_credentials_in_the_environment(repo: Path) -> None:
+    result = release(repo, "publish", env=publish_env(TWINE_USERNAME="", TWINE_PASSWORD=""))
 
     assert result.returncode == 1
     assert result.stderr == (
@@ -158,12 +166,7 @@ def test_publish_needs_the_credentials_in_the_environment(repo: Path) -> None:
 
 
 def test_publish_refuses_credentials_in_the_url_without_echoing_them(repo: Path) -> None:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "TWINE_REPOSITORY_URL": "https://ci:hunter2@pypi.example.com/",
-        "TWINE_USERNAME": "ci",
-        "TWINE_PASSWORD": "hunter2",
-    }
+    env = publish_env(TWINE_REPOSITORY_URL="https://ci:hunter2@pypi.example.com/")
 
     result = release(repo, "publish", env=env)
 
@@ -176,14 +179,8 @@ def test_publish_uploads_only_a_complete_dist_of_this_version(repo: Path) -> Non
     dist = repo / "dist"
     dist.mkdir()
     (dist / "databricks_utils-0.1.0-py3-none-any.whl").write_bytes(b"")
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "TWINE_REPOSITORY_URL": "https://pypi.example.com/",
-        "TWINE_USERNAME": "ci",
-        "TWINE_PASSWORD": "hunter2",
-    }
 
-    result = release(repo, "publish", env=env)
+    result = release(repo, "publish", env=publish_env())
 
     assert result.returncode == 1
     assert result.stderr == (

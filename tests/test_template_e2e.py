@@ -165,23 +165,30 @@ def _wait_until_serving(server: subprocess.Popen[bytes], index: PrivateIndex) ->
     pytest.fail(f"pypiserver did not start within 60 s:\n{index.log.read_text()}")
 
 
+RELEASE = [sys.executable, ROOT / "scripts" / "release.py"]
+
+
+def publish(
+    index: PrivateIndex, dist: Path, password: str = PASSWORD
+) -> subprocess.CompletedProcess[str]:
+    """``release.py publish``, credentials in the environment as in the release workflow."""
+    return run(
+        [*RELEASE, "publish", "--dist", dist],
+        cwd=ROOT,
+        env=clean_env(
+            TWINE_REPOSITORY_URL=index.upload_url, TWINE_USERNAME=USER, TWINE_PASSWORD=password
+        ),
+    )
+
+
 @pytest.fixture(scope="module")
 def released(private_index: PrivateIndex, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The library built and published with scripts/release.py, as CI does; its dist/."""
     dist = tmp_path_factory.mktemp("dist")
-    script = [sys.executable, ROOT / "scripts" / "release.py"]
 
-    built = run([*script, "build", "--outdir", dist, "--no-isolation"], cwd=ROOT)
+    built = run([*RELEASE, "build", "--outdir", dist, "--no-isolation"], cwd=ROOT)
     assert built.returncode == 0, built.stderr
-    published = run(
-        [*script, "publish", "--dist", dist],
-        cwd=ROOT,
-        env=clean_env(
-            TWINE_REPOSITORY_URL=private_index.upload_url,
-            TWINE_USERNAME=USER,
-            TWINE_PASSWORD=PASSWORD,
-        ),
-    )
+    published = publish(private_index, dist)
     assert published.returncode == 0, published.stdout + published.stderr
     assert published.stdout.splitlines() == [
         f"uploaded databricks_utils-{VERSION}-py3-none-any.whl",
@@ -206,15 +213,7 @@ def test_the_index_serves_the_release_to_authenticated_clients_only(
 def test_a_published_version_cannot_be_uploaded_again(
     private_index: PrivateIndex, released: Path
 ) -> None:
-    again = run(
-        [sys.executable, ROOT / "scripts" / "release.py", "publish", "--dist", released],
-        cwd=ROOT,
-        env=clean_env(
-            TWINE_REPOSITORY_URL=private_index.upload_url,
-            TWINE_USERNAME=USER,
-            TWINE_PASSWORD=PASSWORD,
-        ),
-    )
+    again = publish(private_index, released)
 
     assert again.returncode == 1
     assert "release.py publish: python -m twine upload --non-interactive" in again.stderr
@@ -225,15 +224,7 @@ def test_a_published_version_cannot_be_uploaded_again(
 def test_a_wrong_password_is_refused_without_being_echoed(
     private_index: PrivateIndex, released: Path
 ) -> None:
-    refused = run(
-        [sys.executable, ROOT / "scripts" / "release.py", "publish", "--dist", released],
-        cwd=ROOT,
-        env=clean_env(
-            TWINE_REPOSITORY_URL=private_index.upload_url,
-            TWINE_USERNAME=USER,
-            TWINE_PASSWORD="not-the-password",
-        ),
-    )
+    refused = publish(private_index, released, password="not-the-password")
 
     assert refused.returncode == 1
     assert "403 Forbidden" in refused.stderr or "401 Unauthorized" in refused.stderr

@@ -39,9 +39,9 @@ def new_project(args: argparse.Namespace) -> int:
     """Generate the project; problems go to stderr with exit code 1."""
     answers = {}
     for item in args.answers:
-        key, sep, value = item.partition("=")
         if item.startswith("-"):
             args.parser.error(f"unrecognized option {item!r}")
+        key, sep, value = item.partition("=")
         if not sep or not key:
             args.parser.error(f"answers are KEY=VALUE, got {item!r}")
         answers[key] = value
