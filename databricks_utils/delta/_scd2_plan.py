@@ -197,7 +197,7 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
             *[F.col(backticked(c)).alias(c) for c in spec.keys],
             F.col(backticked(options.valid_from)).alias(START),
             F.col(backticked(options.valid_to)).alias(END),
-            *[F.col(backticked(c)).alias(c) for c in spec.payload],
+            *[_stored_or_null(rows, batch.events, c) for c in spec.payload],
             (
                 F.col(backticked(options.sequences))
                 if options.sequences
@@ -208,6 +208,14 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
     old = old.persist(StorageLevel.MEMORY_AND_DISK)
     old.count()
     return old
+
+
+def _stored_or_null(rows: DataFrame, events: DataFrame, column: str) -> Column:
+    """A stored column, or NULL for a column ``merge_schema`` is about to add."""
+    stored = ColumnResolver(rows.columns, case_sensitive=False, what="target").find(column)
+    if stored is None:
+        return F.lit(None).cast(events.schema[column].dataType).alias(column)
+    return F.col(backticked(stored)).alias(column)
 
 
 def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
