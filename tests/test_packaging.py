@@ -31,7 +31,7 @@ def test_import_has_no_side_effects_and_does_not_import_pyspark(tmp_path: Path) 
         handlers = list(logging.getLogger().handlers)
         warnings.simplefilter("error")
         import databricks_utils, databricks_utils.config, databricks_utils.catalog
-        import databricks_utils.session, databricks_utils.cli
+        import databricks_utils.session, databricks_utils.cli, databricks_utils.logging
         from databricks_utils.config import SparkSessionFactory
         roots = ("pyspark", "py4j", "delta")
         spark_modules = sorted(m for m in sys.modules if m.split(".")[0] in roots)
