@@ -96,8 +96,9 @@ def create_log_table(spark: SparkSession, table: str) -> None:
 
 
 def append_rows(spark: SparkSession, table: str, rows: Sequence[LogRow]) -> None:
-    """Append ``rows`` to ``table`` in one Delta commit, matching columns by name."""
-    spark.createDataFrame(list(rows), schema=log_table_schema()).writeTo(table).append()
+    """Append ``rows`` to ``table`` in one Delta commit and one file, matching columns by name."""
+    frame = spark.createDataFrame(list(rows), schema=log_table_schema())
+    frame.coalesce(1).writeTo(table).append()
 
 
 def quote_name(name: str) -> str:
