@@ -43,7 +43,7 @@ class PipelineLogger(_LoggerAdapter):
     """A `logging.LoggerAdapter` whose records carry the pipeline's domain, process and step.
 
     Use the standard logging methods; ``extra=`` fills the ``step``, ``status``,
-    ``duration_ms`` and ``error`` columns. Inside a [`step`][..step] block, records
+    ``duration_ms`` and ``error`` columns. Inside a [`step`][.step] block, records
     without an explicit ``step`` belong to that step.
 
     Example:

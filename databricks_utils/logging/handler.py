@@ -32,14 +32,14 @@ class DeltaLogHandler(logging.Handler):
     - A background write starts when ``batch_size`` records are buffered, or when the
       oldest has waited ``flush_interval_seconds`` (a daemon thread, so it never keeps
       the interpreter alive).
-    - [`flush`][..flush], [`close`][..close], interpreter exit and every record at
+    - [`flush`][.flush], [`close`][.close], interpreter exit and every record at
       ``ERROR`` or above write synchronously. Each write is one Delta commit.
     - The table is created, with the explicit schema of
       [`LOG_COLUMNS`][databricks_utils.logging.LOG_COLUMNS], before the first write.
     - A failed write never raises: it is reported on stderr, the records stay buffered
       for the next attempt (background retries wait ``flush_interval_seconds``), and
       beyond ``max_buffered_records`` the oldest are dropped and counted in
-      [`dropped`][..dropped].
+      [`dropped`][.dropped].
     - Records of ``py4j``, ``pyspark`` and ``databricks_utils.logging`` loggers are
       ignored, and records logged while this handler writes are buffered without
       starting another write, so writing never recurses.
