@@ -333,6 +333,21 @@ def test_an_unwritable_table_does_not_raise_and_loses_nothing(
     assert messages(spark, table) == ["first", "second", "third"]
 
 
+def test_a_failed_write_is_retried_after_the_interval_without_new_records(
+    spark, table: str, make_logger: MakeLogger, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spark.sql(f"CREATE TABLE {table} (x INT) USING DELTA")
+    log = make_logger(table, config=config_with(batch_size=100, flush_interval_seconds=0.5))
+    log.info("kept")
+    log.flush()
+    assert "could not write 1 log record(s)" in capsys.readouterr().err
+
+    spark.sql(f"DROP TABLE {table}")
+
+    assert wait_until(lambda: row_count(spark, table) == 1)
+    assert messages(spark, table) == ["kept"]
+
+
 def test_the_buffer_is_bounded_and_drops_are_counted(
     spark, table: str, make_logger: MakeLogger, capsys: pytest.CaptureFixture[str]
 ) -> None:

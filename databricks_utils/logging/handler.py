@@ -158,9 +158,11 @@ class DeltaLogHandler(logging.Handler):
 
     def handle(self, record: logging.LogRecord) -> bool:
         """Filter and buffer ``record``; the buffer has its own lock, writes run outside it."""
-        if not self.filter(record):
+        kept = self.filter(record)
+        if not kept:
             return False
-        self.emit(record)
+        # From Python 3.12 a filter may return a replacement record.
+        self.emit(kept if isinstance(kept, logging.LogRecord) else record)
         return True
 
     def emit(self, record: logging.LogRecord) -> None:
@@ -277,6 +279,7 @@ class DeltaLogHandler(logging.Handler):
         )
         if newly_dropped:
             self._report_drops()
+        self._wake_writer()  # to retry after the interval, even if no record arrives
 
     def _trim(self) -> bool:
         # Called with the buffer lock held; keeps the newest records.
