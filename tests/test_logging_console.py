@@ -126,6 +126,31 @@ def test_messages_that_do_not_format_still_make_a_row() -> None:
     assert row[8] == "%d rows (arguments that did not fit the message: ('many',))"
 
 
+def test_odd_messages_become_text() -> None:
+    context = RowContext("d", "p", "u", "r")
+    long_text = "x" * 100_000
+
+    def message(msg: object, *args: object) -> str | None:
+        return row_from_record(logging.makeLogRecord({"msg": msg, "args": args}), context)[8]
+
+    assert message({"rows": 3}) == "{'rows': 3}"
+    assert message(42) == "42"
+    assert message("%s%%", 50) == "50%"
+    assert message(long_text) == long_text
+
+
+def test_extra_values_are_coerced_to_their_columns() -> None:
+    record = logging.makeLogRecord(
+        {"msg": "m", "step": 7, "status": True, "duration_ms": "12.4", "error": ValueError("x")}
+    )
+
+    row = row_from_record(record, RowContext("d", "p", "u", "r"))
+
+    assert (row[6], row[7], row[11], row[12]) == ("7", "True", 12, "x")
+    bad = logging.makeLogRecord({"msg": "m", "duration_ms": "soon"})
+    assert row_from_record(bad, RowContext("d", "p", "u", "r"))[11] is None
+
+
 def test_domain_and_process_must_be_given() -> None:
     with pytest.raises(ValueError, match=r"^domain must be a non-empty string, got ''$"):
         get_logger(domain="", process="x")

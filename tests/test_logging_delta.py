@@ -5,7 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import logging
+import os
 import re
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -474,3 +478,59 @@ def test_on_databricks_the_job_run_id_and_user_come_from_spark(
         assert context.current_user(spark) == spark.sql("SELECT current_user()").first()[0]
     finally:
         spark.conf.unset("spark.databricks.job.runId")
+
+
+def test_threads_logging_at_once_lose_nothing(spark, table: str, make_logger: MakeLogger) -> None:
+    log = make_logger(table, config=config_with(batch_size=50, flush_interval_seconds=3600))
+
+    def work(worker: int) -> None:
+        for i in range(250):
+            log.info("worker %d record %d", worker, i)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    log.flush()
+
+    assert handler_of(log).pending == 0
+    assert spark.table(table).select("message").distinct().count() == 1000
+    assert spark.table(table).count() == 1000
+
+
+EXIT_SCRIPT = """
+import sys
+from databricks_utils.logging import get_logger
+from databricks_utils.session import SparkSessionFactory
+
+spark = SparkSessionFactory.create("test", sys.argv[1])
+log = get_logger(domain="member", process="exit_flush", table="dbu_exit.pipeline_logs")
+log.info("written at exit %d", 1)
+log.info("written at exit %d", 2)
+print(log.delta_handler.pending)
+"""
+
+
+def test_records_still_buffered_at_interpreter_exit_are_written(tmp_path, spark) -> None:
+    warehouse = tmp_path / "warehouse"
+    script = tmp_path / "job.py"
+    script.write_text(EXIT_SCRIPT, encoding="utf-8")
+
+    result = subprocess.run(
+        [sys.executable, str(script), str(SPARK_CONFIG_DIR)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABRICKS_UTILS_TEST_WAREHOUSE": str(warehouse)},
+        timeout=600,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "2\n"
+    assert "could not write" not in result.stderr
+    rows = spark.read.format("delta").load(str(warehouse / "dbu_exit.db" / "pipeline_logs"))
+    assert sorted(row.message for row in rows.collect()) == [
+        "written at exit 1",
+        "written at exit 2",
+    ]
