@@ -305,6 +305,27 @@ def test_a_failed_step_records_the_exception_and_reraises_it(
     assert failed.source_file == HERE
 
 
+def test_a_table_left_by_an_earlier_local_process_is_taken_back(
+    spark, table: str, make_logger: MakeLogger
+) -> None:
+    # Local Spark's catalog lives in memory: a new process finds the files, not the table.
+    [location] = [
+        row[1] for row in spark.sql(f"DESCRIBE SCHEMA {SCHEMA}").collect() if row[0] == "Location"
+    ]
+    path = f"{location}/{table.rsplit('.', 1)[1]}"
+    earlier = (PINNED_DATE, PINNED_TIME, "u", HERE, "member", "p", None, None, "earlier run")
+    rows = [(*earlier, "INFO", "r0", None, None)]
+    spark.createDataFrame(rows, log_table_schema()).write.format("delta").save(path)
+    assert not spark.catalog.tableExists(table)
+
+    log = make_logger(table)
+    log.info("this run")
+    log.flush()
+
+    assert handler_of(log).last_error is None
+    assert messages(spark, table) == ["earlier run", "this run"]
+
+
 def test_an_unwritable_table_does_not_raise_and_loses_nothing(
     spark, table: str, make_logger: MakeLogger, capsys: pytest.CaptureFixture[str]
 ) -> None:

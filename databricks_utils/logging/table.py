@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from pyspark.sql.types import StructType
 
 TABLE_COMMENT = "Pipeline run log written by databricks_utils.logging"
+_NON_EMPTY_LOCATION = "DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION"
 
 
 def log_table_schema() -> StructType:
@@ -85,20 +86,36 @@ def create_log_table(spark: SparkSession, table: str) -> None:
     table = validate_qualified_name(table, kind="table")
     if spark.catalog.tableExists(table):
         return
-    schema = table.rsplit(".", 1)[0] if "." in table else None
+    schema, _, name = table.rpartition(".")
+    if schema:
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema)}")
     try:
-        if schema is not None:
-            spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote_name(schema)}")
         spark.sql(log_table_ddl(table))
-    except Exception:
-        if not spark.catalog.tableExists(table):  # not created by a concurrent writer either
+    except Exception as exc:
+        if spark.catalog.tableExists(table):  # created by a concurrent writer
+            return
+        if _NON_EMPTY_LOCATION not in str(exc):
             raise
+        # Local Spark forgets its tables when the process ends, but not their files: take
+        # the table of an earlier run back from its location.
+        location = f"{_schema_location(spark, schema)}/{name}"
+        spark.sql(
+            f"CREATE TABLE IF NOT EXISTS {quote_name(table)} USING DELTA "
+            f"LOCATION {_sql_string(location)}"
+        )
 
 
 def append_rows(spark: SparkSession, table: str, rows: Sequence[LogRow]) -> None:
     """Append ``rows`` to ``table`` in one Delta commit and one file, matching columns by name."""
     frame = spark.createDataFrame(list(rows), schema=log_table_schema())
     frame.coalesce(1).writeTo(table).append()
+
+
+def _schema_location(spark: SparkSession, schema: str) -> str:
+    target = quote_name(schema) if schema else quote_identifier(spark.catalog.currentDatabase())
+    rows = spark.sql(f"DESCRIBE SCHEMA {target}").collect()
+    location = next(str(row[1]) for row in rows if str(row[0]).lower() == "location")
+    return location.rstrip("/")
 
 
 def quote_name(name: str) -> str:
