@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+import sys
+import types
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from databricks_utils.catalog import NamingError
 from databricks_utils.config import ConfigError, ConfigLoader, EnvironmentConfig, LoggingConfig
 from databricks_utils.logging import (
     ConsoleFormatter,
+    context,
     get_logger,
     log_table_ddl,
     resolve_log_table,
@@ -271,3 +275,85 @@ def test_the_buffer_bound_must_hold_a_batch() -> None:
         ValueError, match=r"max_buffered_records \(10\) must be at least batch_size"
     ):
         LoggingConfig(batch_size=100, max_buffered_records=10)
+
+
+class _Option:
+    """Scala's Option as py4j hands it over: isDefined() and get()."""
+
+    def __init__(self, value: str | None) -> None:
+        self._value = value
+
+    def isDefined(self) -> bool:  # noqa: N802 (the JVM's name)
+        return self._value is not None
+
+    def get(self) -> str:
+        assert self._value is not None
+        return self._value
+
+
+class _Tags:
+    """A Scala Map of the notebook context's tags: get() answers an Option."""
+
+    def __init__(self, tags: dict[str, str]) -> None:
+        self._tags = tags
+
+    def get(self, key: str) -> _Option:
+        return _Option(self._tags.get(key))
+
+
+def _notebook_dbutils(tags: dict[str, str]) -> object:
+    """A notebook's ``dbutils`` as far as the context tags: a remote runtime object that
+    cannot run here, with the call chain MLflow also uses."""
+    context_ = types.SimpleNamespace(tags=lambda: _Tags(tags))
+    java_dbutils = types.SimpleNamespace(
+        notebook=lambda: types.SimpleNamespace(getContext=lambda: context_)
+    )
+    entry_point = types.SimpleNamespace(getDbutils=lambda: java_dbutils)
+    return types.SimpleNamespace(notebook=types.SimpleNamespace(entry_point=entry_point))
+
+
+def _in_a_notebook(monkeypatch: pytest.MonkeyPatch, dbutils: object) -> None:
+    shell = types.SimpleNamespace(user_ns={"dbutils": dbutils})
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    monkeypatch.setenv("DATABRICKS_RUNTIME_VERSION", "17.3")
+    monkeypatch.delenv("DATABRICKS_UTILS_RUN_ID", raising=False)
+    monkeypatch.setattr(context, "_detected", {})
+
+
+@pytest.mark.parametrize(
+    ("tags", "expected"),
+    [
+        ({"multitaskParentRunId": "100", "jobRunId": "200", "runId": "300"}, "100"),
+        ({"jobRunId": "200", "runId": "300", "idInJob": "4"}, "200"),
+        ({"runId": "300", "idInJob": "4"}, "300"),
+        ({"idInJob": "4"}, "4"),
+    ],
+)
+def test_in_a_databricks_notebook_task_the_run_id_comes_from_the_context_tags(
+    monkeypatch: pytest.MonkeyPatch, tags: dict[str, str], expected: str
+) -> None:
+    _in_a_notebook(monkeypatch, _notebook_dbutils(tags))
+
+    assert context.current_run_id() == expected
+
+
+def test_an_interactive_notebook_gets_one_random_run_id(monkeypatch: pytest.MonkeyPatch) -> None:
+    _in_a_notebook(monkeypatch, _notebook_dbutils({}))
+
+    run_id = context.current_run_id()
+
+    assert re.fullmatch(r"[0-9a-f]{32}", run_id)
+    assert context.current_run_id() == run_id
+
+
+def test_an_unreachable_context_never_raises(monkeypatch: pytest.MonkeyPatch) -> None:
+    _in_a_notebook(monkeypatch, object())  # no .notebook: every lookup fails
+
+    assert re.fullmatch(r"[0-9a-f]{32}", context.current_run_id())
+
+
+def test_the_run_id_variable_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    _in_a_notebook(monkeypatch, _notebook_dbutils({"jobRunId": "200"}))
+    monkeypatch.setenv("DATABRICKS_UTILS_RUN_ID", " airflow-run-7 ")
+
+    assert context.current_run_id() == "airflow-run-7"

@@ -16,12 +16,12 @@ if TYPE_CHECKING:
 RUN_ID_ENV_VAR = "DATABRICKS_UTILS_RUN_ID"
 UNKNOWN_USER = "unknown"
 # Notebook context tags, most general first: the run of the whole (multi-task) job, then
-# the run of the job, then the run of the task.
-_RUN_ID_TAGS = ("multitaskParentRunId", "jobRunId", "idInJob", "runId")
+# the run of the job, then the run of the task, then the run's number within its job.
+_RUN_ID_TAGS = ("multitaskParentRunId", "jobRunId", "runId", "idInJob")
 # Set by Databricks on job runs, as a Spark setting or a local property of the context.
 _RUN_ID_SPARK_KEY = "spark.databricks.job.runId"
 
-# Looked up once per process: the values cannot change while it runs.
+# Values found are kept for the life of the process: they cannot change while it runs.
 _detected: dict[str, str] = {}
 
 
@@ -40,7 +40,7 @@ def current_run_id(spark: SparkSession | None = None) -> str:
     if from_env:
         return from_env
     if "job_run_id" not in _detected and is_databricks_runtime():
-        found = _notebook_context_run_id() or (_spark_run_id(spark) if spark else None)
+        found = _notebook_context_run_id() or (_spark_run_id(spark) if spark is not None else None)
         if found:
             _detected["job_run_id"] = found
     if "job_run_id" in _detected:
