@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -32,7 +31,7 @@ def run_scd1(
                 "sequence, so older events could not be told from newer ones"
             )
         check_same_columns(target, spec, maintained, merge_schema)
-    latest = _latest_per_key(batch, ignore_null_updates).persist(StorageLevel.MEMORY_AND_DISK)
+    latest = _latest_per_key(batch, ignore_null_updates).localCheckpoint()
     try:
         counts = {
             bool(row[DELETE]): int(row["count"]) for row in latest.groupBy(DELETE).count().collect()
@@ -42,9 +41,7 @@ def run_scd1(
             rows = latest.where(~F.col(DELETE)).select(*_values(spec, "", stored_sequence))
             version = target.create(rows)
             return MergeResult(upserts, 0, 0, version, ignored_deletes=deletes)
-        applicable = _newer_than_stored(target, latest, spec, stored_sequence).persist(
-            StorageLevel.MEMORY_AND_DISK
-        )
+        applicable = _newer_than_stored(target, latest, spec, stored_sequence).localCheckpoint()
         try:
             if applicable.isEmpty():
                 return MergeResult(0, 0, 0, None, ignored_deletes=deletes)
