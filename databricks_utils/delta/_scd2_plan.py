@@ -65,6 +65,8 @@ OWNER = f"{INTERNAL_PREFIX}owner"
 ATTACHED = f"{INTERNAL_PREFIX}attached"
 
 _WRITES = ("insert", "update", "delete")
+# Checkpointed data carries no size estimate, so small sides are broadcast explicitly.
+BROADCAST_ROWS = 1_000_000
 _EXAMPLES = 5
 
 
@@ -115,6 +117,8 @@ def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeR
             if not target.exists:
                 version = target.create(writes.select(*_target_values(spec, options)))
             else:
+                if sum(counts.values()) <= BROADCAST_ROWS:
+                    writes = F.broadcast(writes)
                 version = _merge(target, writes, batch, options, lowest_end)
             return MergeResult(
                 inserted=counts.get("insert", 0),
@@ -195,6 +199,8 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
     if bound is not None:
         rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
     earliest = batch.events.groupBy(*spec.keys).agg(F.min(SEQ).alias(MIN_SEQ))
+    if batch.count <= BROADCAST_ROWS:
+        earliest = F.broadcast(earliest)
     old = _version_columns(
         rows.join(earliest, on=spec.keys).where(valid_to.isNull() | (reach >= F.col(MIN_SEQ))),
         batch,
