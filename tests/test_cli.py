@@ -54,6 +54,14 @@ def test_config_show_prints_the_merged_config_as_yaml(write_config: WriteConfig)
             "naming": "{catalog}.{schema}_{layer}.{table}",
         },
         "monte_carlo": None,
+        "logging": {
+            "table": "pipeline_logs",
+            "layer": "bronze",
+            "level": "INFO",
+            "batch_size": 100,
+            "flush_interval_seconds": 30.0,
+            "max_buffered_records": 10000,
+        },
     }
 
 

@@ -32,7 +32,7 @@ def test_import_has_no_side_effects_and_does_not_import_pyspark_or_pycarlo(tmp_p
         warnings.simplefilter("error")
         import databricks_utils, databricks_utils.config, databricks_utils.catalog
         import databricks_utils.session, databricks_utils.cli, databricks_utils.observability
-        import databricks_utils.template
+        import databricks_utils.logging, databricks_utils.delta, databricks_utils.template
         from databricks_utils.config import SparkSessionFactory
         roots = ("pyspark", "py4j", "delta")
         spark_modules = sorted(m for m in sys.modules if m.split(".")[0] in roots)

@@ -13,6 +13,7 @@ from databricks_utils.catalog.identifiers import (
     quote_identifier,
     suggest_identifier,
     validate_identifier,
+    validate_qualified_name,
 )
 from databricks_utils.catalog.layers import Layer
 
@@ -25,4 +26,5 @@ __all__ = [
     "quote_identifier",
     "suggest_identifier",
     "validate_identifier",
+    "validate_qualified_name",
 ]

@@ -80,6 +80,41 @@ def validate_identifier(name: object, *, kind: IdentifierKind = "name") -> str:
     return lowered
 
 
+def validate_qualified_name(name: object, *, kind: IdentifierKind = "table") -> str:
+    """Validate ``name``, ``schema.name`` or ``catalog.schema.name`` part by part.
+
+    Each part follows [`validate_identifier`][databricks_utils.catalog.validate_identifier]
+    (the first of three parts as a catalog, the one before ``name`` as a schema).
+
+    Returns:
+        The name lower-cased, parts joined by ``.``.
+
+    Raises:
+        NamingError: naming the part at fault.
+
+    Example:
+        >>> validate_qualified_name("Ops.Pipeline_Logs")
+        'ops.pipeline_logs'
+        >>> validate_qualified_name("a.b.c.d")
+        Traceback (most recent call last):
+          ...
+        databricks_utils.catalog.identifiers.NamingError: invalid table name 'a.b.c.d': ...
+    """
+    if not isinstance(name, str):
+        raise NamingError(f"{kind} name must be a string, got {type(name).__name__}")
+    parts = name.split(".")
+    if len(parts) > 3:
+        raise NamingError(
+            f"invalid {kind} name {name!r}: {len(parts)} dot-separated parts; give "
+            f"{kind}, schema.{kind} or catalog.schema.{kind}"
+        )
+    kinds: tuple[IdentifierKind, ...] = ("catalog", "schema", kind)[3 - len(parts) :]
+    return ".".join(
+        validate_identifier(part, kind=part_kind)
+        for part, part_kind in zip(parts, kinds, strict=True)
+    )
+
+
 def suggest_identifier(name: str, *, kind: IdentifierKind = "name") -> str:
     """A valid identifier close to ``name``: ASCII-folded, lower-cased, ``_`` for the rest.
 

@@ -15,6 +15,7 @@ from databricks_utils.config.models import (
     CatalogConfig,
     DatabricksConnectConfig,
     EnvironmentConfig,
+    LoggingConfig,
     MonteCarloConfig,
     SparkConfig,
 )
@@ -30,6 +31,7 @@ __all__ = [
     "ConfigProblem",
     "DatabricksConnectConfig",
     "EnvironmentConfig",
+    "LoggingConfig",
     "MonteCarloConfig",
     "SparkConfig",
     "SparkSessionFactory",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention
-from databricks_utils.catalog.identifiers import validate_identifier
+from databricks_utils.catalog.identifiers import validate_identifier, validate_qualified_name
 from databricks_utils.catalog.layers import Layer
 from databricks_utils.redaction import redact_mapping
 
@@ -210,6 +210,53 @@ class MonteCarloConfig(_Section):
         return self
 
 
+class LoggingConfig(_Section):
+    """Where and how [`get_logger`][databricks_utils.logging.get_logger] writes log rows.
+
+    Attributes:
+        table: The log table: a table name, placed in ``layer``'s schema by
+            [`CatalogHelper`][databricks_utils.catalog.CatalogHelper], or a qualified
+            ``schema.table`` / ``catalog.schema.table`` used as written; ``null`` logs to
+            the console only.
+        layer: The layer whose schema holds an unqualified ``table``.
+        level: The lowest level logged (console and table).
+        batch_size: Buffered records that start a background write.
+        flush_interval_seconds: Longest time a record waits in the buffer.
+        max_buffered_records: Records kept while writes fail; beyond it the oldest are
+            dropped and counted. At least ``batch_size``.
+
+    Example:
+        ```yaml
+        logging:
+          table: pipeline_logs         # -> dev_analytics.customer_360_bronze.pipeline_logs
+          layer: bronze
+          batch_size: 100
+          flush_interval_seconds: 30
+        ```
+    """
+
+    table: str | None = "pipeline_logs"
+    layer: Layer = Layer.BRONZE
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    batch_size: int = Field(default=100, gt=0)
+    flush_interval_seconds: float = Field(default=30.0, gt=0)
+    max_buffered_records: int = Field(default=10_000, gt=0)
+
+    @field_validator("table")
+    @classmethod
+    def _table_name(cls, value: str | None) -> str | None:
+        return None if value is None else validate_qualified_name(value, kind="table")
+
+    @model_validator(mode="after")
+    def _buffer_holds_a_batch(self) -> LoggingConfig:
+        if self.max_buffered_records < self.batch_size:
+            raise ValueError(
+                f"max_buffered_records ({self.max_buffered_records}) must be at least "
+                f"batch_size ({self.batch_size})"
+            )
+        return self
+
+
 class EnvironmentConfig(_Section):
     """The merged, validated configuration of one environment.
 
@@ -236,6 +283,7 @@ class EnvironmentConfig(_Section):
     spark: SparkConfig = Field(default_factory=SparkConfig)
     catalog: CatalogConfig
     monte_carlo: MonteCarloConfig | None = None
+    logging: LoggingConfig = Field(default_factory=LoggingConfig)
 
     @property
     def project_name(self) -> str:

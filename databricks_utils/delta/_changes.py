@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
@@ -51,12 +50,13 @@ class ChangeSpec:
 
 @dataclass
 class ChangeBatch:
-    """The validated batch: one row per key and sequence, persisted until released."""
+    """The validated batch: one row per key and sequence, checkpointed (lineage cut)."""
 
     spec: ChangeSpec
     events: DataFrame
     count: int
     min_sequence: Any
+    deletes: int
     persisted: DataFrame
 
     def release(self) -> None:
@@ -160,7 +160,7 @@ def collect_batch(
         F.max(upsert_hash).alias(HIGH_HASH),
         F.first(F.when(~F.col(DELETE), F.struct(*spec.payload)), ignorenulls=True).alias(PAYLOAD),
     )
-    grouped = grouped.persist(StorageLevel.MEMORY_AND_DISK)
+    grouped = grouped.localCheckpoint()
     try:
         summary = grouped.agg(
             *[
@@ -171,6 +171,7 @@ def collect_batch(
             F.sum((F.col(LOW_HASH) != F.col(HIGH_HASH)).cast("long")).alias("conflicts"),
             F.min(SEQ).alias("min_seq"),
             F.count(F.lit(1)).alias("events"),
+            F.sum(F.col(DELETE).cast("long")).alias("deletes"),
         )
         stats = first_row(summary)
         _check_batch(grouped, spec, stats)
@@ -183,7 +184,9 @@ def collect_batch(
         DELETE,
         *[F.col(f"{PAYLOAD}.{c}").alias(c) for c in spec.payload],
     )
-    return ChangeBatch(spec, events, int(stats["events"]), stats["min_seq"], grouped)
+    return ChangeBatch(
+        spec, events, int(stats["events"]), stats["min_seq"], int(stats["deletes"] or 0), grouped
+    )
 
 
 def _check_batch(grouped: DataFrame, spec: ChangeSpec, stats: Any) -> None:

@@ -35,8 +35,8 @@ def latest_per_key(
         picked = best(F.struct(*ranked, row.alias(ROW)))[ROW]
     else:
         pick = F.max_by if keep == "last" else F.min_by
-        tie = F.xxhash64(*[F.col(backticked(c)) for c in rest]).alias(TIE)
-        picked = pick(row, F.struct(*ranked, tie))
+        tie = F.struct(*[_comparable(F.col(backticked(c)), df.schema[c].dataType) for c in rest])
+        picked = pick(row, F.struct(*ranked, tie.alias(TIE)))
     chosen = df.groupBy(*[F.col(backticked(k)) for k in key_columns]).agg(picked.alias(ROW))
     return chosen.select(
         *[
@@ -50,6 +50,19 @@ def _nulls_lose(column: Column, keep: str) -> Column:
     """Rank NULL orderings below any value for "last" and above any for "first"."""
     flag = column.isNotNull() if keep == "last" else column.isNull()
     return F.struct(flag.alias("present"), column.alias("value"))
+
+
+def _comparable(column: Column, data_type: DataType) -> Column:
+    """An orderable stand-in for a column: a map becomes its sorted entries, or its JSON."""
+    if _orderable(data_type):
+        return column
+    if (
+        isinstance(data_type, MapType)
+        and _orderable(data_type.keyType)
+        and _orderable(data_type.valueType)
+    ):
+        return F.array_sort(F.map_entries(column))
+    return F.to_json(column)
 
 
 def _orderable(data_type: DataType) -> bool:

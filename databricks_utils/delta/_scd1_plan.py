@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -16,7 +15,7 @@ from databricks_utils.delta.errors import MergeInputError
 from databricks_utils.delta.result import MergeResult
 
 LAST_DELETE = f"{INTERNAL_PREFIX}last_delete"
-LATEST = f"{INTERNAL_PREFIX}latest"
+STORED = f"{INTERNAL_PREFIX}stored"
 
 
 def run_scd1(
@@ -32,7 +31,7 @@ def run_scd1(
                 "sequence, so older events could not be told from newer ones"
             )
         check_same_columns(target, spec, maintained, merge_schema)
-    latest = _latest_per_key(batch, ignore_null_updates).persist(StorageLevel.MEMORY_AND_DISK)
+    latest = _latest_per_key(batch, ignore_null_updates).localCheckpoint()
     try:
         counts = {
             bool(row[DELETE]): int(row["count"]) for row in latest.groupBy(DELETE).count().collect()
@@ -42,16 +41,20 @@ def run_scd1(
             rows = latest.where(~F.col(DELETE)).select(*_values(spec, "", stored_sequence))
             version = target.create(rows)
             return MergeResult(upserts, 0, 0, version, ignored_deletes=deletes)
-        if not upserts and not deletes:
-            return MergeResult(0, 0, 0, None)
-        metrics = _merge(
-            target,
-            latest=latest,
-            spec=spec,
-            stored_sequence=stored_sequence,
-            ignore_null_updates=ignore_null_updates,
-            merge_schema=merge_schema,
-        )
+        applicable = _newer_than_stored(target, latest, spec, stored_sequence).localCheckpoint()
+        try:
+            if applicable.isEmpty():
+                return MergeResult(0, 0, 0, None, ignored_deletes=deletes)
+            metrics = _merge(
+                target,
+                latest=applicable,
+                spec=spec,
+                stored_sequence=stored_sequence,
+                ignore_null_updates=ignore_null_updates,
+                merge_schema=merge_schema,
+            )
+        finally:
+            applicable.unpersist()
         inserted, updated, deleted = (
             int(metrics["num_inserted_rows"]),
             int(metrics["num_updated_rows"]),
@@ -67,6 +70,23 @@ def run_scd1(
         )
     finally:
         latest.unpersist()
+
+
+def _newer_than_stored(
+    target: Target, latest: DataFrame, spec: ChangeSpec, stored_sequence: str
+) -> DataFrame:
+    """The latest events that change the target: new keys' upserts, and events newer than
+    the stored row (a delete also at the same sequence). Empty means nothing to commit."""
+    stored = target.dataframe().select(
+        *[F.col(backticked(k)).alias(k) for k in spec.keys],
+        F.col(backticked(stored_sequence)).alias(STORED),
+    )
+    current = latest.join(stored, on=spec.keys, how="left")
+    incoming, is_delete, held = F.col(SEQ), F.col(DELETE), F.col(STORED)
+    changes = (held.isNull() & ~is_delete) | (
+        held.isNotNull() & ((is_delete & (incoming >= held)) | (~is_delete & (incoming > held)))
+    )
+    return current.where(changes).drop(STORED)
 
 
 def _latest_per_key(batch: ChangeBatch, ignore_null_updates: bool) -> DataFrame:

@@ -15,7 +15,6 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark import StorageLevel
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, StructType, TimestampType
@@ -59,12 +58,15 @@ OLD = f"{INTERNAL_PREFIX}old"
 MIN_SEQ = f"{INTERNAL_PREFIX}min_seq"
 NEXT_START = f"{INTERNAL_PREFIX}next_start"
 TAIL = f"{INTERNAL_PREFIX}tail"
+RANK = f"{INTERNAL_PREFIX}rank"
 OLD_END = f"{INTERNAL_PREFIX}old_end"
 FRESH_DELETE = f"{INTERNAL_PREFIX}fresh_delete"
 OWNER = f"{INTERNAL_PREFIX}owner"
 ATTACHED = f"{INTERNAL_PREFIX}attached"
 
 _WRITES = ("insert", "update", "delete")
+# Checkpointed data carries no size estimate, so small sides are broadcast explicitly.
+BROADCAST_ROWS = 1_000_000
 _EXAMPLES = 5
 
 
@@ -94,7 +96,7 @@ def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeR
         check_target_schema(target, spec, options)
     old = _old_versions(target, batch, options) if target.exists else None
     try:
-        staged = _staged_changes(batch, old, options).persist(StorageLevel.MEMORY_AND_DISK)
+        staged = _staged_changes(batch, old, options).localCheckpoint()
         try:
             summary = (
                 staged.groupBy(ACTION)
@@ -115,6 +117,8 @@ def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeR
             if not target.exists:
                 version = target.create(writes.select(*_target_values(spec, options)))
             else:
+                if sum(counts.values()) <= BROADCAST_ROWS:
+                    writes = F.broadcast(writes)
                 version = _merge(target, writes, batch, options, lowest_end)
             return MergeResult(
                 inserted=counts.get("insert", 0),
@@ -178,36 +182,70 @@ def _check_optional_column(
 
 def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
     """The stored versions a batch can touch: those ending (or holding a delete) at or
-    after the key's earliest event, read once and kept for the rebuild and the comparison."""
+    after the key's earliest event, read once and kept for the rebuild and the comparison.
+
+    A delete for a key none of whose versions qualify also needs the key's last version,
+    to keep the delete with it; those are read separately, only when there are such keys.
+    """
     spec = batch.spec
     valid_to = F.col(backticked(options.valid_to))
     reach = valid_to
     if options.sequences:
         # A closed key's last version keeps later deletes as sequences past its end.
         reach = F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
-    rows = target.dataframe()
+    table = target.dataframe()
+    rows = table
     bound = _pruning_bound(batch.min_sequence, spec.sequence_type)
     if bound is not None:
         rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
     earliest = batch.events.groupBy(*spec.keys).agg(F.min(SEQ).alias(MIN_SEQ))
-    old = (
-        rows.join(earliest, on=spec.keys)
-        .where(valid_to.isNull() | (reach >= F.col(MIN_SEQ)))
-        .select(
-            *[F.col(backticked(c)).alias(c) for c in spec.keys],
-            F.col(backticked(options.valid_from)).alias(START),
-            F.col(backticked(options.valid_to)).alias(END),
-            *[F.col(backticked(c)).alias(c) for c in spec.payload],
-            (
-                F.col(backticked(options.sequences))
-                if options.sequences
-                else F.array(F.col(backticked(options.valid_from)))
-            ).alias(SEQUENCES),
-        )
+    if batch.count <= BROADCAST_ROWS:
+        earliest = F.broadcast(earliest)
+    old = _version_columns(
+        rows.join(earliest, on=spec.keys).where(valid_to.isNull() | (reach >= F.col(MIN_SEQ))),
+        batch,
+        options,
+    ).localCheckpoint()
+    if not batch.deletes or not options.sequences:
+        return old
+    deleting = batch.events.where(F.col(DELETE)).select(*spec.keys).distinct()
+    orphans = deleting.join(old.select(*spec.keys), on=spec.keys, how="left_anti")
+    if orphans.isEmpty():
+        return old
+    latest_first = Window.partitionBy(*spec.keys).orderBy(
+        F.col(backticked(options.valid_from)).desc()
     )
-    old = old.persist(StorageLevel.MEMORY_AND_DISK)
-    old.count()
-    return old
+    anchors = (
+        table.join(orphans, on=spec.keys, how="left_semi")
+        .withColumn(RANK, F.row_number().over(latest_first))
+        .where(F.col(RANK) == 1)
+    )
+    widened = old.unionByName(_version_columns(anchors, batch, options)).localCheckpoint()
+    old.unpersist()
+    return widened
+
+
+def _version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+    spec = batch.spec
+    return rows.select(
+        *[F.col(backticked(c)).alias(c) for c in spec.keys],
+        F.col(backticked(options.valid_from)).alias(START),
+        F.col(backticked(options.valid_to)).alias(END),
+        *[_stored_or_null(rows, batch.events, c) for c in spec.payload],
+        (
+            F.col(backticked(options.sequences))
+            if options.sequences
+            else F.array(F.col(backticked(options.valid_from)))
+        ).alias(SEQUENCES),
+    )
+
+
+def _stored_or_null(rows: DataFrame, events: DataFrame, column: str) -> Column:
+    """A stored column, or NULL for a column ``merge_schema`` is about to add."""
+    stored = ColumnResolver(rows.columns, case_sensitive=False, what="target").find(column)
+    if stored is None:
+        return F.lit(None).cast(events.schema[column].dataType).alias(column)
+    return F.col(backticked(stored)).alias(column)
 
 
 def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:

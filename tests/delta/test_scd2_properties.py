@@ -89,7 +89,7 @@ def _upserts_first(batches: list[list[Event]]) -> list[list[Event]]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
