@@ -46,9 +46,9 @@ HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-
 OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,99}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-# Unity Catalog allows 255 characters; leave room for "prod_" and "_silver".
-MAX_CATALOG_BASE = 250
-MAX_SCHEMA_BASE = 240
+# Names end up in code, paths and Unity Catalog names (at most 255 characters); up to
+# 40 characters keeps every generated line within the generated ruff line length.
+MAX_NAME = 40
 
 
 def text_problem(value, max_length):
@@ -62,19 +62,19 @@ def text_problem(value, max_length):
 
 
 def slug_problem(value):
-    if SLUG.fullmatch(value) and 2 <= len(value) <= 64:
+    if SLUG.fullmatch(value) and 2 <= len(value) <= MAX_NAME:
         return None
     return (
-        "use 2-64 lower-case letters and digits, starting with a letter, with single '-' or '_' "
-        "between them, e.g. 'customer-360'"
+        f"use 2-{MAX_NAME} lower-case letters and digits, starting with a letter, with single "
+        "'-' or '_' between them, e.g. 'customer-360'"
     )
 
 
 def package_problem(value):
-    if not PACKAGE.fullmatch(value) or len(value) > 64:
+    if not PACKAGE.fullmatch(value) or len(value) > MAX_NAME:
         return (
-            "must be a Python identifier of at most 64 lower-case letters, digits and '_', "
-            "starting with a letter, e.g. 'customer_360'"
+            f"must be a Python identifier of at most {MAX_NAME} lower-case letters, digits "
+            "and '_', starting with a letter, e.g. 'customer_360'"
         )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
         return "is a Python keyword; choose another name, e.g. 'customer_360'"
@@ -83,11 +83,11 @@ def package_problem(value):
     return None
 
 
-def uc_part_problem(value, max_length):
-    if UC_PART.fullmatch(value) and len(value) <= max_length:
+def uc_part_problem(value):
+    if UC_PART.fullmatch(value) and len(value) <= MAX_NAME:
         return None
     return (
-        f"must be at most {max_length} lower-case letters, digits and '_', starting with a "
+        f"must be at most {MAX_NAME} lower-case letters, digits and '_', starting with a "
         "letter, so that every Unity Catalog name built from it is valid"
     )
 
@@ -168,8 +168,8 @@ CHECKS = {
     "description": lambda v: text_problem(v, 300),
     "owner": owner_problem,
     "databricks_utils_version": version_problem,
-    "catalog": lambda v: uc_part_problem(v, MAX_CATALOG_BASE),
-    "schema": lambda v: uc_part_problem(v, MAX_SCHEMA_BASE),
+    "catalog": uc_part_problem,
+    "schema": uc_part_problem,
     "dev_host": host_problem,
     "lab_host": host_problem,
     "prod_host": host_problem,

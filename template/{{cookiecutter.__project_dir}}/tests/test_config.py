@@ -7,19 +7,22 @@ from databricks_utils.config import ConfigLoader
 
 pytestmark = pytest.mark.unit
 
-ENVIRONMENTS = ["dev", "lab", "local", "prod"]
+CATALOGS = {
+    "dev": "dev_{{ cookiecutter.catalog }}",
+    "lab": "lab_{{ cookiecutter.catalog }}",
+    "local": "spark_catalog",
+    "prod": "prod_{{ cookiecutter.catalog }}",
+}
+SCHEMA = "{{ cookiecutter.schema }}"
 
 
 def test_the_project_defines_these_environments():
-    assert ConfigLoader.environments(CONFIG_DIR) == ENVIRONMENTS
+    assert ConfigLoader.environments(CONFIG_DIR) == sorted(CATALOGS)
 
 
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", sorted(CATALOGS))
 def test_environment_loads_and_names_its_tables(env):
     config = ConfigLoader.load(env, CONFIG_DIR)
 
-    names = CatalogHelper(config)
-    expected_catalog = "spark_catalog" if env == "local" else f"{env}_{{ cookiecutter.catalog }}"
-    assert names.table_name("silver", "customers") == (
-        f"{expected_catalog}.{{ cookiecutter.schema }}_silver.customers"
-    )
+    expected = f"{CATALOGS[env]}.{SCHEMA}_silver.customers"
+    assert CatalogHelper(config).table_name("silver", "customers") == expected

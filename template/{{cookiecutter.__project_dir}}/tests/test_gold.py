@@ -3,7 +3,9 @@ from datetime import datetime
 import pytest
 from chispa import assert_df_equality
 
-from {{ cookiecutter.package_name }}.transformations.gold import customers_by_country as gold
+from {{ cookiecutter.package_name }}.transformations.gold import (
+    customers_by_country as gold,
+)
 from {{ cookiecutter.package_name }}.transformations.silver import customers as silver
 
 pytestmark = pytest.mark.unit

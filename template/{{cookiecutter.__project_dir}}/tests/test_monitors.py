@@ -2,9 +2,11 @@
 
 import pytest
 from conftest import CONFIG_DIR
+from databricks_utils.catalog import CatalogHelper
 from databricks_utils.config import ConfigLoader
 from databricks_utils.observability import MonteCarloSync, rules_of
 
+from {{ cookiecutter.package_name }} import pipeline
 from {{ cookiecutter.package_name }}.transformations.bronze import customers as bronze
 from {{ cookiecutter.package_name }}.transformations.silver import customers as silver
 
@@ -24,15 +26,18 @@ def test_rules_sit_on_the_functions_that_build_the_tables():
 
 
 @pytest.mark.parametrize("env", ["dev", "lab", "prod"])
-def test_monitors_watch_the_tables_of_their_environment(env, tmp_path):
-    sync = MonteCarloSync(config=ConfigLoader.load(env, CONFIG_DIR))
-    sync.register_rules_from_module("{{ cookiecutter.package_name }}", strict=True)
+def test_monitors_watch_the_tables_the_pipeline_writes(env, tmp_path):
+    config = ConfigLoader.load(env, CONFIG_DIR)
+    sync = MonteCarloSync(config=config)
+    sync.register_rules_from_module(pipeline.__package__, strict=True)
 
     tables = sorted(monitor.table.dotted for monitor in sync.monitors())
 
-    assert sync.namespace == f"{{ cookiecutter.project_slug }}-{env}"
+    names = CatalogHelper(config)
+    assert sync.namespace == f"{pipeline.PROJECT}-{env}"
     assert tables == [
-        f"{env}_{{ cookiecutter.catalog }}.{{ cookiecutter.schema }}_bronze.{bronze.TABLE}",
-        f"{env}_{{ cookiecutter.catalog }}.{{ cookiecutter.schema }}_silver.{silver.TABLE}",
+        names.table_name("bronze", bronze.TABLE),
+        names.table_name("silver", silver.TABLE),
     ]
+    assert tables[0].startswith(f"{env}_")
     assert sync.export_mac(tmp_path)  # a monitors-as-code project, written offline

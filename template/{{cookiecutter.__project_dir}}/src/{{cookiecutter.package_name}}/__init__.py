@@ -1,6 +1,8 @@
-"""{{ cookiecutter.project_slug }}: a bronze -> silver -> gold pipeline built on databricks-utils.
+"""A bronze -> silver -> gold pipeline built on databricks-utils.
 
-Run the whole flow locally with ``python -m {{ cookiecutter.package_name }}.pipeline --env local``.
+Run the whole flow locally with::
+
+    python -m {{ cookiecutter.package_name }}.pipeline --env local
 """
 
 __version__ = "0.1.0"

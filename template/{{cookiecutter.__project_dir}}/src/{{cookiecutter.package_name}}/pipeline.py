@@ -4,7 +4,7 @@ Locally, on Spark with Delta Lake, every layer at once::
 
     python -m {{ cookiecutter.package_name }}.pipeline --env local
 
-As a job task, one layer (see ``resources/{{ cookiecutter.project_slug }}.job.yml``)::
+As a job task, one layer (see the job in ``resources/``)::
 
     {{ cookiecutter.project_slug }} --env=dev --layer=bronze
 """
@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from databricks_utils.catalog import CatalogHelper
 from databricks_utils.config import ConfigError, ConfigLoader
+from databricks_utils.logging import PipelineLogger, get_logger
 from databricks_utils.session import SparkSessionError, SparkSessionFactory, is_databricks_runtime
 
 from .local_tables import reattach_local_tables
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 LAYERS = ("bronze", "silver", "gold")
+PROJECT = "{{ cookiecutter.project_slug }}"
+# The `domain` of this project's log records (see databricks_utils.logging).
+LOG_DOMAIN = "{{ cookiecutter.package_name }}"
 # The project checkout when running from source (src/ layout); unused on Databricks.
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,28 +71,51 @@ def default_source(env: str, names: CatalogHelper) -> str:
     return names.volume_path("bronze", "landing", "customers")
 
 
+# What a layer's step returns: the table it wrote, and the merge's counts (None: rewritten).
+LayerResult = tuple[str, "MergeResult | None"]
+
+
+def _bronze(spark: SparkSession, names: CatalogHelper, source: str) -> LayerResult:
+    return bronze_customers.TABLE, bronze_customers.load_customers(spark, names, source)
+
+
+def _silver(spark: SparkSession, names: CatalogHelper, source: str) -> LayerResult:
+    return silver_customers.TABLE, silver_customers.build_customers(spark, names)
+
+
+def _gold(spark: SparkSession, names: CatalogHelper, source: str) -> LayerResult:
+    gold_customers_by_country.build_customers_by_country(spark, names)
+    return gold_customers_by_country.TABLE, None
+
+
+LAYER_STEPS: dict[str, Callable[[SparkSession, CatalogHelper, str], LayerResult]] = {
+    "bronze": _bronze,
+    "silver": _silver,
+    "gold": _gold,
+}
+
+
 def run(
-    spark: SparkSession, names: CatalogHelper, source: str, layers: Sequence[str] = LAYERS
+    spark: SparkSession,
+    names: CatalogHelper,
+    source: str,
+    layers: Sequence[str] = LAYERS,
+    log: PipelineLogger | None = None,
 ) -> list[LayerRun]:
-    """Run ``layers`` in medallion order and report what each one wrote."""
+    """Run ``layers`` in medallion order and report what each one wrote.
+
+    With ``log``, each layer is a logged step (start, end, duration, error).
+    """
     runs = []
-    if "bronze" in layers:
-        loaded = bronze_customers.load_customers(spark, names, source)
-        runs.append(_report(spark, names, "bronze", bronze_customers.TABLE, loaded))
-    if "silver" in layers:
-        merged = silver_customers.build_customers(spark, names)
-        runs.append(_report(spark, names, "silver", silver_customers.TABLE, merged))
-    if "gold" in layers:
-        gold_customers_by_country.build_customers_by_country(spark, names)
-        runs.append(_report(spark, names, "gold", gold_customers_by_country.TABLE, None))
+    for layer in (layer for layer in LAYERS if layer in layers):
+        step: AbstractContextManager[object] = log.step(layer) if log else nullcontext()
+        with step:
+            table, merge = LAYER_STEPS[layer](spark, names, source)
+            name = names.table_name(layer, table)
+            runs.append(LayerRun(layer, name, spark.table(name).count(), merge))
+        if log:
+            log.info("%s: %d rows, %s", name, runs[-1].rows, runs[-1].change)
     return runs
-
-
-def _report(
-    spark: SparkSession, names: CatalogHelper, layer: str, table: str, merge: MergeResult | None
-) -> LayerRun:
-    name = names.table_name(layer, table)
-    return LayerRun(layer, name, spark.table(name).count(), merge)
 
 
 def format_runs(runs: Sequence[LayerRun]) -> str:
@@ -103,9 +131,7 @@ def format_runs(runs: Sequence[LayerRun]) -> str:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     """The command line of the pipeline (job tasks pass ``--name=value``)."""
-    parser = argparse.ArgumentParser(
-        prog="{{ cookiecutter.project_slug }}", description="Run the bronze -> silver -> gold flow."
-    )
+    parser = argparse.ArgumentParser(prog=PROJECT, description="Run bronze -> silver -> gold.")
     parser.add_argument("--env", required=True, help="environment: local, dev, lab or prod")
     parser.add_argument(
         "--layer", choices=[*LAYERS, "all"], default="all", help="the layer to run (default: all)"
@@ -139,8 +165,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         reattach_local_tables(spark, names)
     layers = LAYERS if args.layer == "all" else (args.layer,)
-    runs = run(spark, names, args.source or default_source(args.env, names), layers)
-    print(f"{{ cookiecutter.project_slug }} on environment {args.env!r}:")
+    log = get_logger(domain=LOG_DOMAIN, process="pipeline", config=config, spark=spark)
+    runs = run(spark, names, args.source or default_source(args.env, names), layers, log)
+    print(f"{PROJECT} on environment {args.env!r}:")
     print(format_runs(runs))
     if args.show if args.show is not None else args.env == "local":
         for layer_run in runs:
