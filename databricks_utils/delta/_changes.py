@@ -106,7 +106,7 @@ def change_spec(
     else:
         sequence, stored_sequence = sequence_by, None
     sequence_type = source.select(sequence.alias(SEQ)).schema[SEQ].dataType
-    if not _orderable(sequence_type):
+    if not orderable(sequence_type) or sequence_type.typeName() == "null":
         raise MergeInputError(
             f"sequence_by {describe_sequence(sequence_by)!r} has type "
             f"{sequence_type.simpleString()}, which cannot be ordered; use a number, a "
@@ -204,19 +204,20 @@ def _check_batch(grouped: DataFrame, spec: ChangeSpec, stats: Any) -> None:
         )
     conflicts = int(stats["conflicts"] or 0)
     if conflicts:
-        rows = (
-            grouped.where(F.col(LOW_HASH) != F.col(HIGH_HASH))
-            .select(*spec.keys, SEQ)
-            .orderBy(*spec.keys, SEQ)
-            .limit(_EXAMPLES)
-            .collect()
+        examples = describe_examples(
+            grouped.where(F.col(LOW_HASH) != F.col(HIGH_HASH)).select(*spec.keys, SEQ), spec
         )
-        examples = "; ".join(describe_event(row, spec) for row in rows)
         raise MergeInputError(
             f"{conflicts} key(s) have different upserts at the same sequence "
             f"'{spec.sequence_label}' (for example {examples}); give each change its own "
             "sequence (a struct can break ties) or deduplicate the source (nothing was written)"
         )
+
+
+def describe_examples(events: DataFrame, spec: ChangeSpec) -> str:
+    """The first few of ``events`` (keys and ``SEQ``) as ``id=1 at ts=5; ...``."""
+    rows = events.orderBy(*spec.keys, SEQ).limit(_EXAMPLES).collect()
+    return "; ".join(describe_event(row, spec) for row in rows)
 
 
 def describe_event(row: Any, spec: ChangeSpec) -> str:
@@ -225,11 +226,12 @@ def describe_event(row: Any, spec: ChangeSpec) -> str:
     return f"{keys} at {spec.sequence_label}={row[SEQ]!r}"
 
 
-def _orderable(data_type: DataType) -> bool:
+def orderable(data_type: DataType) -> bool:
+    """Whether Spark can sort values of ``data_type`` (maps and variants it cannot)."""
     if isinstance(data_type, MapType):
         return False
     if isinstance(data_type, StructType):
-        return all(_orderable(field.dataType) for field in data_type.fields)
+        return all(orderable(field.dataType) for field in data_type.fields)
     if isinstance(data_type, ArrayType):
-        return _orderable(data_type.elementType)
-    return data_type.typeName() not in {"variant", "null"}
+        return orderable(data_type.elementType)
+    return data_type.typeName() != "variant"

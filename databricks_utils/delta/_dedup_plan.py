@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DataType, MapType, StructType
+from pyspark.sql.types import DataType, MapType
 
+from databricks_utils.delta._changes import orderable
 from databricks_utils.delta._target import case_sensitive
 from databricks_utils.delta.columns import INTERNAL_PREFIX, ColumnResolver, backticked
 from databricks_utils.delta.errors import MergeInputError
@@ -30,7 +31,7 @@ def latest_per_key(
     rest = [c for c in df.columns if c not in key_columns]
     row = F.struct(*[F.col(backticked(c)) for c in rest])
     ranked = [_nulls_lose(c, keep).alias(f"{ORDER}{i}") for i, c in enumerate(order)]
-    if all(_orderable(df.schema[c].dataType) for c in rest):
+    if all(orderable(df.schema[c].dataType) for c in rest):
         best = F.max if keep == "last" else F.min
         picked = best(F.struct(*ranked, row.alias(ROW)))[ROW]
     else:
@@ -54,25 +55,15 @@ def _nulls_lose(column: Column, keep: str) -> Column:
 
 def _comparable(column: Column, data_type: DataType) -> Column:
     """An orderable stand-in for a column: a map becomes its sorted entries, or its JSON."""
-    if _orderable(data_type):
+    if orderable(data_type):
         return column
     if (
         isinstance(data_type, MapType)
-        and _orderable(data_type.keyType)
-        and _orderable(data_type.valueType)
+        and orderable(data_type.keyType)
+        and orderable(data_type.valueType)
     ):
         return F.array_sort(F.map_entries(column))
     return F.to_json(column)
-
-
-def _orderable(data_type: DataType) -> bool:
-    if isinstance(data_type, MapType):
-        return False
-    if isinstance(data_type, StructType):
-        return all(_orderable(f.dataType) for f in data_type.fields)
-    if isinstance(data_type, ArrayType):
-        return _orderable(data_type.elementType)
-    return data_type.typeName() != "variant"
 
 
 def first_per_key(df: DataFrame, keys: list[str]) -> DataFrame:

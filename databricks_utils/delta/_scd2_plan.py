@@ -24,7 +24,7 @@ from databricks_utils.delta._changes import (
     SEQ,
     ChangeBatch,
     ChangeSpec,
-    describe_event,
+    describe_examples,
 )
 from databricks_utils.delta._schema import check_same_columns, target_columns
 from databricks_utils.delta._target import Target
@@ -67,7 +67,6 @@ ATTACHED = f"{INTERNAL_PREFIX}attached"
 _WRITES = ("insert", "update", "delete")
 # Checkpointed data carries no size estimate, so small sides are broadcast explicitly.
 BROADCAST_ROWS = 1_000_000
-_EXAMPLES = 5
 
 
 @dataclass(frozen=True)
@@ -557,14 +556,10 @@ def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
 
 
 def _raise_conflicts(staged: DataFrame, spec: ChangeSpec, count: int) -> None:
-    rows = (
-        staged.where(F.col(ACTION) == "conflict")
-        .select(*spec.keys, F.col(START).alias(SEQ))
-        .orderBy(*spec.keys, SEQ)
-        .limit(_EXAMPLES)
-        .collect()
+    examples = describe_examples(
+        staged.where(F.col(ACTION) == "conflict").select(*spec.keys, F.col(START).alias(SEQ)),
+        spec,
     )
-    examples = "; ".join(describe_event(row, spec) for row in rows)
     raise MergeInputError(
         f"{count} version(s) would absorb an upsert whose tracked values differ from the "
         f"event already stored at the same sequence '{spec.sequence_label}' (for example "
