@@ -157,7 +157,10 @@ def publish(root: Path, dist: Path) -> list[Path]:
     files = sorted(dist / name for name in expected)
     # No --skip-existing: twine refuses it for private indexes, and a version is immutable.
     run(
-        [sys.executable, "-m", "twine", "upload", "--non-interactive", *map(str, files)],
+        [
+            *(sys.executable, "-m", "twine", "upload", "--non-interactive"),
+            *("--disable-progress-bar", *map(str, files)),
+        ],
         root,
     )
     return files
