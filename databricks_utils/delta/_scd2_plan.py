@@ -17,7 +17,7 @@ from typing import Any
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import ArrayType, DataType, StructType, TimestampType
+from pyspark.sql.types import ArrayType, DataType, StructField, StructType, TimestampType
 
 from databricks_utils.delta._changes import (
     DELETE,
@@ -56,16 +56,19 @@ ACTION = f"{INTERNAL_PREFIX}action"
 NEW = f"{INTERNAL_PREFIX}new"
 OLD = f"{INTERNAL_PREFIX}old"
 MIN_SEQ = f"{INTERNAL_PREFIX}min_seq"
-NEXT_START = f"{INTERNAL_PREFIX}next_start"
 TAIL = f"{INTERNAL_PREFIX}tail"
 RANK = f"{INTERNAL_PREFIX}rank"
 OLD_END = f"{INTERNAL_PREFIX}old_end"
 FRESH_DELETE = f"{INTERNAL_PREFIX}fresh_delete"
 OWNER = f"{INTERNAL_PREFIX}owner"
-ATTACHED = f"{INTERNAL_PREFIX}attached"
+CANDIDATE = f"{INTERNAL_PREFIX}candidate"
+STORED_UPSERT = f"{INTERNAL_PREFIX}stored_upsert"
+STORED = f"{INTERNAL_PREFIX}stored"
+ENTRY = f"{INTERNAL_PREFIX}entry"
+ROW = f"{INTERNAL_PREFIX}row"
 
 _WRITES = ("insert", "update", "delete")
-# Checkpointed data carries no size estimate, so small sides are broadcast explicitly.
+# A checkpointed batch's aggregate carries no reliable size estimate: broadcast it up to this.
 BROADCAST_ROWS = 1_000_000
 
 
@@ -116,8 +119,6 @@ def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeR
             if not target.exists:
                 version = target.create(writes.select(*_target_values(spec, options)))
             else:
-                if sum(counts.values()) <= BROADCAST_ROWS:
-                    writes = F.broadcast(writes)
                 version = _merge(target, writes, batch, options, lowest_end)
             return MergeResult(
                 inserted=counts.get("insert", 0),
@@ -181,7 +182,7 @@ def _check_optional_column(
 
 def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
     """The stored versions a batch can touch: those ending (or holding a delete) at or
-    after the key's earliest event, read once and kept for the rebuild and the comparison.
+    after the key's earliest event.
 
     A delete for a key none of whose versions qualify also needs the key's last version,
     to keep the delete with it; those are read separately, only when there are such keys.
@@ -204,9 +205,10 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
         rows.join(earliest, on=spec.keys).where(valid_to.isNull() | (reach >= F.col(MIN_SEQ))),
         batch,
         options,
-    ).localCheckpoint()
+    )
     if not batch.deletes or not options.sequences:
         return old
+    old = old.localCheckpoint()
     deleting = batch.events.where(F.col(DELETE)).select(*spec.keys).distinct()
     orphans = deleting.join(old.select(*spec.keys), on=spec.keys, how="left_anti")
     if orphans.isEmpty():
@@ -259,114 +261,86 @@ def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
 
 
 def _staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Options) -> DataFrame:
+    """The rows the MERGE writes (and the conflict and ignored-delete markers), computed
+    from one stream of events clustered by key: no further shuffle, no join."""
     spec = batch.spec
-    events = batch.events.select(*spec.keys, SEQ, DELETE, *spec.payload, F.lit(True).alias(ORIGIN))
+    stream = _batch_events(batch, old)
     if old is not None:
-        events = events.unionByName(_events_of(old, spec, options))
-    timeline = _one_event_per_sequence(events, spec, options)
+        stream = stream.unionByName(_events_of(old, spec, options))
+    timeline = _one_event_per_sequence(stream.repartition(*spec.keys), spec, options)
     if options.ignore_null_updates:
         timeline = _fill_null_updates(timeline, spec)
     runs = _runs(timeline, spec, options)
-    versions = runs.where(~F.col(DELETE)).select(
-        *spec.keys,
-        START,
-        F.struct(
-            F.col(END).alias(END),
-            *[F.col(f"{TAIL}.{backticked(c)}").alias(c) for c in spec.payload],
-            F.col(SEQUENCES),
-        ).alias(NEW),
-    )
-    markers = runs.where(F.col(CONFLICT) | F.col(IGNORED)).select(
-        *spec.keys,
-        F.coalesce(F.col(CONFLICT_SEQ), F.col(START)).alias(START),
-        F.when(F.col(CONFLICT), F.lit("conflict")).otherwise(F.lit("ignored")).alias(ACTION),
-    )
-    if old is None:
-        changes = versions.select(
-            *spec.keys,
-            START,
-            F.lit("insert").alias(ACTION),
-            NEW,
-            F.lit(None).cast(spec.sequence_type).alias(OLD_END),
-        )
+    return _writes_of(runs, spec, options)
+
+
+def _stored_version(old: DataFrame, spec: ChangeSpec) -> Column:
+    return F.struct(
+        F.col(END), *[F.col(backticked(c)) for c in spec.payload], F.col(SEQUENCES)
+    ).alias(OLD)
+
+
+def _batch_events(batch: ChangeBatch, old: DataFrame | None) -> DataFrame:
+    spec = batch.spec
+    events = batch.events
+    if old is not None:
+        no_version = F.when(F.lit(False), _stored_version(old, spec))
+        typed = old.select(no_version.alias(OLD)).schema[OLD].dataType
     else:
-        stored = old.select(
-            *spec.keys,
-            START,
-            F.struct(
-                F.col(END), *[F.col(backticked(c)) for c in spec.payload], F.col(SEQUENCES)
-            ).alias(OLD),
+        typed = StructType(
+            [
+                StructField(END, spec.sequence_type),
+                *[events.schema[c] for c in spec.payload],
+                StructField(SEQUENCES, ArrayType(spec.sequence_type)),
+            ]
         )
-        compared = versions.join(stored, on=[*spec.keys, START], how="full")
-        action = (
-            F.when(F.col(OLD).isNull(), F.lit("insert"))
-            .when(F.col(NEW).isNull(), F.lit("delete"))
-            .when(~_equal_versions(spec, options), F.lit("update"))
-        )
-        changes = compared.select(
-            *spec.keys, START, action.alias(ACTION), NEW, F.col(f"{OLD}.{END}").alias(OLD_END)
-        ).where(F.col(ACTION).isNotNull())
-    no_values = F.lit(None).cast(changes.schema[NEW].dataType)
-    no_end = F.lit(None).cast(spec.sequence_type)
-    markers = markers.select(*spec.keys, START, ACTION, no_values.alias(NEW), no_end.alias(OLD_END))
-    staged = changes.unionByName(markers)
-    return staged.select(
+    return events.select(
         *spec.keys,
-        F.col(START),
-        F.when(F.col(ACTION).isin("update", "delete"), F.col(START)).alias(MATCH),
-        F.col(ACTION),
-        F.col(f"{NEW}.{END}").alias(END),
-        *[F.col(f"{NEW}.{backticked(c)}").alias(c) for c in spec.payload],
-        F.col(f"{NEW}.{SEQUENCES}").alias(SEQUENCES),
-        OLD_END,
+        SEQ,
+        DELETE,
+        *spec.payload,
+        F.lit(True).alias(ORIGIN),
+        F.lit(False).alias(CANDIDATE),
+        F.lit(None).cast(typed).alias(OLD),
     )
-
-
-def _equal_versions(spec: ChangeSpec, options: Scd2Options) -> Column:
-    fields = [END, *spec.payload]
-    if options.sequences:
-        fields.append(SEQUENCES)
-    checks = [
-        F.col(f"{NEW}.{backticked(f)}").eqNullSafe(F.col(f"{OLD}.{backticked(f)}")) for f in fields
-    ]
-    return functools.reduce(lambda a, b: a & b, checks)
 
 
 def _events_of(old: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
-    """Stored versions as events: an upsert per absorbed sequence, a delete per sequence
-    kept outside the version's interval, and a delete wherever a version closes without a
-    successor starting at its end."""
+    """Stored versions as events: an upsert per absorbed sequence (the one at the start
+    carrying the stored version), a delete per sequence kept outside the interval, and a
+    candidate delete at the end, which stands unless a stored version starts there."""
+    absorbed = F.transform(
+        F.col(SEQUENCES), lambda s: F.struct(s.alias(SEQ), F.lit(False).alias(CANDIDATE))
+    )
+    closing = F.filter(
+        F.array(F.struct(F.col(END).alias(SEQ), F.lit(True).alias(CANDIDATE))),
+        lambda entry: entry[SEQ].isNotNull(),
+    )
+    exploded = old.select(
+        "*", F.explode(F.concat(absorbed, closing)).alias(ENTRY)
+    ).select("*", F.col(f"{ENTRY}.{SEQ}").alias(SEQ), F.col(f"{ENTRY}.{CANDIDATE}").alias(CANDIDATE))
     sequence = F.col(SEQ)
     inside = (sequence >= F.col(START)) & (F.col(END).isNull() | (sequence < F.col(END)))
-    exploded = old.select("*", F.explode(SEQUENCES).alias(SEQ))
+    upsert = ~F.col(CANDIDATE) & inside
     payload = (
         spec.with_sequence_column(sequence)
         if options.sequences
         else [F.col(backticked(c)) for c in spec.payload]
     )
-    absorbed = exploded.select(
+    return exploded.select(
         *spec.keys,
         SEQ,
-        (~inside).alias(DELETE),
+        (~upsert).alias(DELETE),
         *[
-            F.when(inside, value).alias(name)
+            F.when(upsert, value).alias(name)
             for name, value in zip(spec.payload, payload, strict=True)
         ],
         F.lit(False).alias(ORIGIN),
+        CANDIDATE,
+        F.when(~F.col(CANDIDATE) & (sequence == F.col(START)), _stored_version(old, spec)).alias(
+            OLD
+        ),
     )
-    by_start = Window.partitionBy(*spec.keys).orderBy(START)
-    closing = (
-        old.withColumn(NEXT_START, F.lead(START).over(by_start))
-        .where(F.col(END).isNotNull() & ~F.col(NEXT_START).eqNullSafe(F.col(END)))
-        .select(
-            *spec.keys,
-            F.col(END).alias(SEQ),
-            F.lit(True).alias(DELETE),
-            *[F.lit(None).cast(old.schema[c].dataType).alias(c) for c in spec.payload],
-            F.lit(False).alias(ORIGIN),
-        )
-    )
-    return absorbed.unionByName(closing)
 
 
 def _one_event_per_sequence(events: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
@@ -374,13 +348,17 @@ def _one_event_per_sequence(events: DataFrame, spec: ChangeSpec, options: Scd2Op
     replayed event is absorbed, different tracked values are a conflict."""
     payload = F.struct(*[F.col(backticked(c)) for c in spec.payload])
     upsert = ~F.col(DELETE)
+    stored = ~F.col(ORIGIN)
     grouped = events.groupBy(*spec.keys, SEQ).agg(
-        F.max(DELETE).alias(DELETE),
         F.max(F.col(ORIGIN) & F.col(DELETE)).alias(BATCH_DELETE),
-        F.max(~F.col(ORIGIN) & F.col(DELETE)).alias(TARGET_DELETE),
+        F.max(stored & F.col(DELETE) & ~F.col(CANDIDATE)).alias(TARGET_DELETE),
+        F.max(F.col(CANDIDATE)).alias(CANDIDATE),
+        F.max(stored & upsert).alias(STORED_UPSERT),
         F.first(F.when(F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(BATCH_PAYLOAD),
-        F.first(F.when(~F.col(ORIGIN) & upsert, payload), ignorenulls=True).alias(TARGET_PAYLOAD),
+        F.first(F.when(stored & upsert, payload), ignorenulls=True).alias(TARGET_PAYLOAD),
+        F.first(OLD, ignorenulls=True).alias(OLD),
     )
+    target_delete = F.col(TARGET_DELETE) | (F.col(CANDIDATE) & ~F.col(STORED_UPSERT))
     both = F.col(BATCH_PAYLOAD).isNotNull() & F.col(TARGET_PAYLOAD).isNotNull()
     conflict = both & ~_same_tracked(options)
     first, second = (
@@ -389,13 +367,15 @@ def _one_event_per_sequence(events: DataFrame, spec: ChangeSpec, options: Scd2Op
         else (BATCH_PAYLOAD, TARGET_PAYLOAD)
     )
     chosen = F.coalesce(F.col(first), F.col(second))
+    delete = F.col(BATCH_DELETE) | target_delete
     return grouped.select(
         *spec.keys,
         SEQ,
-        DELETE,
-        (F.col(BATCH_DELETE) & ~F.col(TARGET_DELETE)).alias(FRESH_DELETE),
-        (conflict & ~F.col(DELETE)).alias(CONFLICT),
+        delete.alias(DELETE),
+        (F.col(BATCH_DELETE) & ~target_delete).alias(FRESH_DELETE),
+        (conflict & ~delete).alias(CONFLICT),
         *[chosen[c].alias(c) for c in spec.payload],
+        OLD,
     )
 
 
@@ -426,14 +406,14 @@ def _fill_null_updates(timeline: DataFrame, spec: ChangeSpec) -> DataFrame:
         F.col(c) if c == spec.sequence_column else F.last(c, ignorenulls=True).over(within).alias(c)
         for c in spec.payload
     ]
-    return segmented.select(*spec.keys, SEQ, DELETE, FRESH_DELETE, CONFLICT, *filled)
+    return segmented.select(*spec.keys, SEQ, DELETE, FRESH_DELETE, CONFLICT, *filled, OLD)
 
 
 def _runs(timeline: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
     """Consecutive upserts with equal tracked values form a run, which becomes a version;
     each delete is a run of its own. A delete that closes nothing is kept with the nearest
     version (before it, else after it) so a later late event still sees it; with no
-    version at all it is ignored."""
+    version at all it is ignored. Each run lists the stored versions starting inside it."""
     ordered = Window.partitionBy(*spec.keys).orderBy(SEQ)
     previous_delete = F.lag(DELETE).over(ordered)
     same = functools.reduce(
@@ -456,6 +436,9 @@ def _runs(timeline: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
         F.min(F.when(F.col(CONFLICT), F.col(SEQ))).alias(CONFLICT_SEQ),
         F.max_by(payload, SEQ).alias(TAIL),
         F.collect_list(SEQ).alias(SEQUENCES),
+        F.collect_list(
+            F.when(F.col(OLD).isNotNull(), F.struct(F.col(SEQ).alias(START), F.col(OLD)))
+        ).alias(STORED),
     )
     by_start = Window.partitionBy(*spec.keys).orderBy(START)
     version_start = F.when(~F.col(DELETE), F.col(START))
@@ -478,18 +461,77 @@ def _runs(timeline: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
     )
     if not options.sequences:
         return runs
-    kept = (
-        runs.where(F.col(OWNER).isNotNull())
-        .groupBy(*spec.keys, F.col(OWNER).alias(START))
-        .agg(F.collect_list(START).alias(ATTACHED))
+    kept = F.collect_list(
+        F.when(F.col(OWNER).isNotNull(), F.struct(F.col(OWNER).alias(OWNER), F.col(START)))
+    ).over(Window.partitionBy(*spec.keys))
+    attached = F.transform(
+        F.filter(kept, lambda entry: entry[OWNER] == F.col(START)), lambda entry: entry[START]
     )
-    with_kept = runs.join(kept, on=[*spec.keys, START], how="left")
-    sequences = F.array_sort(
-        F.concat(
-            SEQUENCES, F.coalesce(F.col(ATTACHED), F.array().cast(ArrayType(spec.sequence_type)))
+    return runs.withColumn(SEQUENCES, F.array_sort(F.concat(SEQUENCES, attached)))
+
+
+def _writes_of(runs: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFrame:
+    """Compare each run with the stored version starting where it starts: insert, update
+    or nothing; stored versions starting elsewhere in a run (or at a delete) are deleted."""
+    new = F.struct(
+        F.col(END).alias(END),
+        *[F.col(f"{TAIL}.{backticked(c)}").alias(c) for c in spec.payload],
+        F.col(SEQUENCES),
+    )
+    at_start = F.get(F.filter(STORED, lambda entry: entry[START] == F.col(START)), 0)[OLD]
+    old = F.when(~F.col(DELETE), at_start)
+    action = (
+        F.when(F.col(DELETE), F.lit(None))
+        .when(old.isNull(), F.lit("insert"))
+        .when(~_equal_versions(new, old, spec, options), F.lit("update"))
+    )
+    no_values = F.when(F.lit(False), new)
+    no_end = F.when(F.lit(False), F.col(START))
+
+    def row(start: Column, act: Column, values: Column, old_end: Column) -> Column:
+        return F.struct(
+            start.alias(START), act.alias(ACTION), values.alias(NEW), old_end.alias(OLD_END)
         )
+
+    stale = F.filter(STORED, lambda entry: F.col(DELETE) | (entry[START] != F.col(START)))
+    written = F.concat(
+        F.array(
+            row(F.col(START), action.cast("string"), new, old[END]),
+            row(
+                F.col(CONFLICT_SEQ),
+                F.when(F.col(CONFLICT), F.lit("conflict")),
+                no_values,
+                no_end,
+            ),
+            row(F.col(START), F.when(F.col(IGNORED), F.lit("ignored")), no_values, no_end),
+        ),
+        F.transform(
+            stale, lambda entry: row(entry[START], F.lit("delete"), no_values, entry[OLD][END])
+        ),
     )
-    return with_kept.withColumn(SEQUENCES, sequences)
+    staged = runs.select(*spec.keys, F.explode(written).alias(ROW)).where(
+        F.col(f"{ROW}.{ACTION}").isNotNull()
+    )
+    return staged.select(
+        *spec.keys,
+        F.col(f"{ROW}.{START}").alias(START),
+        F.when(F.col(f"{ROW}.{ACTION}").isin("update", "delete"), F.col(f"{ROW}.{START}")).alias(
+            MATCH
+        ),
+        F.col(f"{ROW}.{ACTION}").alias(ACTION),
+        F.col(f"{ROW}.{NEW}.{END}").alias(END),
+        *[F.col(f"{ROW}.{NEW}.{backticked(c)}").alias(c) for c in spec.payload],
+        F.col(f"{ROW}.{NEW}.{SEQUENCES}").alias(SEQUENCES),
+        F.col(f"{ROW}.{OLD_END}").alias(OLD_END),
+    )
+
+
+def _equal_versions(new: Column, old: Column, spec: ChangeSpec, options: Scd2Options) -> Column:
+    fields = [END, *spec.payload]
+    if options.sequences:
+        fields.append(SEQUENCES)
+    checks = [new[f].eqNullSafe(old[f]) for f in fields]
+    return functools.reduce(lambda a, b: a & b, checks)
 
 
 def _target_values(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
