@@ -316,9 +316,9 @@ def _events_of(old: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
         F.array(F.struct(F.col(END).alias(SEQ), F.lit(True).alias(CANDIDATE))),
         lambda entry: entry[SEQ].isNotNull(),
     )
-    exploded = old.select(
-        "*", F.explode(F.concat(absorbed, closing)).alias(ENTRY)
-    ).select("*", F.col(f"{ENTRY}.{SEQ}").alias(SEQ), F.col(f"{ENTRY}.{CANDIDATE}").alias(CANDIDATE))
+    exploded = old.select("*", F.explode(F.concat(absorbed, closing)).alias(ENTRY)).select(
+        "*", F.col(f"{ENTRY}.{SEQ}").alias(SEQ), F.col(f"{ENTRY}.{CANDIDATE}").alias(CANDIDATE)
+    )
     sequence = F.col(SEQ)
     inside = (sequence >= F.col(START)) & (F.col(END).isNull() | (sequence < F.col(END)))
     upsert = ~F.col(CANDIDATE) & inside
