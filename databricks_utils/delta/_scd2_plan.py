@@ -70,6 +70,7 @@ ROW = f"{INTERNAL_PREFIX}row"
 _WRITES = ("insert", "update", "delete")
 # A checkpointed batch's aggregate carries no reliable size estimate: broadcast it up to this.
 BROADCAST_ROWS = 1_000_000
+ROWS_PER_PARTITION = 100_000
 
 
 @dataclass(frozen=True)
@@ -267,11 +268,21 @@ def _staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Opti
     stream = _batch_events(batch, old)
     if old is not None:
         stream = stream.unionByName(_events_of(old, spec, options))
-    timeline = _one_event_per_sequence(stream.repartition(*spec.keys), spec, options)
+    clustered = stream.repartition(_partitions(batch), *spec.keys)
+    timeline = _one_event_per_sequence(clustered, spec, options)
     if options.ignore_null_updates:
         timeline = _fill_null_updates(timeline, spec)
     runs = _runs(timeline, spec, options)
     return _writes_of(runs, spec, options)
+
+
+def _partitions(batch: ChangeBatch) -> int:
+    """Partitions for the event stream: at least two (both cores of a small machine), about
+    one per ``ROWS_PER_PARTITION`` events, at most ``spark.sql.shuffle.partitions``."""
+    setting = batch.events.sparkSession.conf.get("spark.sql.shuffle.partitions", "200")
+    ceiling = int(setting) if setting and setting.isdigit() else 200
+    wanted = -(-batch.count // ROWS_PER_PARTITION)
+    return max(1, min(ceiling, max(2, wanted)))
 
 
 def _stored_version(old: DataFrame, spec: ChangeSpec) -> Column:
