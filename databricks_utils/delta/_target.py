@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from delta.tables import DeltaTable
@@ -35,7 +36,12 @@ class Target:
     def create(self, rows: DataFrame) -> int:
         """Create the table from ``rows`` in one commit (version 0)."""
         assert self.name is not None
-        rows.write.format("delta").mode("errorifexists").saveAsTable(self.name)
+        try:
+            rows.write.format("delta").mode("errorifexists").saveAsTable(self.name)
+        except AnalysisException as error:
+            if "DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION" not in str(error):
+                raise
+            raise MergeInputError(_unregistered_table_message(self.name, str(error))) from None
         self.table = DeltaTable.forName(self.spark, self.name)
         return self.latest_version()
 
@@ -61,6 +67,17 @@ def resolve_target(target: object, spark: SparkSession) -> Target:
     except AnalysisException:
         raise MergeInputError(f"target: table {target!r} exists but is not a Delta table") from None
     return Target(spark, target, target, table)
+
+
+def _unregistered_table_message(name: str, error: str) -> str:
+    found = re.search(r"location \('([^']*)'\)", error)
+    location = found.group(1) if found else "its location"
+    return (
+        f"target: the catalog has no table {name!r}, but {location} already holds files; a "
+        "local session's in-memory catalog forgets its tables when the process ends. Register "
+        f"the existing table with CREATE TABLE {name} USING DELTA LOCATION '{location}', or "
+        "remove the directory to start over (nothing was written to it)"
+    )
 
 
 def first_row(df: DataFrame) -> Row:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from typing import Any
 
 import pytest
@@ -161,3 +162,24 @@ def test_a_non_delta_target_is_refused(spark: Any, table: str) -> None:
         MergeInputError, match=re.escape(f"table '{table}' exists but is not a Delta table")
     ):
         scd2_merge(table, spark.createDataFrame([(1, "a", 10)], EVENTS), "id", "seq")
+
+
+def test_a_table_the_catalog_forgot_is_named_with_its_location(spark: Any, table: str) -> None:
+    database = spark.catalog.getDatabase(spark.catalog.currentDatabase())
+    location = f"{database.locationUri.rstrip('/')}/{table}"
+    left_behind = spark.createDataFrame([(1, "a", 10)], EVENTS)
+    left_behind.write.format("delta").save(location)
+    try:
+        with pytest.raises(MergeInputError) as error:
+            scd2_merge(table, spark.createDataFrame([(2, "b", 20)], EVENTS), "id", "seq")
+        assert str(error.value) == (
+            f"target: the catalog has no table '{table}', but {location} already holds files; "
+            "a local session's in-memory catalog forgets its tables when the process ends. "
+            f"Register the existing table with CREATE TABLE {table} USING DELTA LOCATION "
+            f"'{location}', or remove the directory to start over (nothing was written to it)"
+        )
+        stored = spark.read.format("delta").load(location)
+        assert sorted(map(tuple, stored.collect())) == [(1, "a", 10)]
+        assert spark.sql(f"DESCRIBE HISTORY delta.`{location}`").count() == 1
+    finally:
+        shutil.rmtree(location.removeprefix("file:"))
