@@ -61,4 +61,4 @@ def first_per_key(df: DataFrame, keys: list[str]) -> DataFrame:
     rest = [c for c in df.columns if c not in keys]
     if not rest:
         return df.dropDuplicates(keys)
-    return latest_per_key(df, keys, [F.lit(0)], "first")
+    return latest_per_key(df, keys, [], "first")

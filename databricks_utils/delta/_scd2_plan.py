@@ -229,11 +229,13 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
 
 def _version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
     spec = batch.spec
+    stored = ColumnResolver(rows.columns, case_sensitive=False, what="target")
+    event_schema = batch.events.schema
     return rows.select(
         *[F.col(backticked(c)).alias(c) for c in spec.keys],
         F.col(backticked(options.valid_from)).alias(START),
         F.col(backticked(options.valid_to)).alias(END),
-        *[_stored_or_null(rows, batch.events, c) for c in spec.payload],
+        *[_stored_or_null(stored, event_schema, c) for c in spec.payload],
         (
             F.col(backticked(options.sequences))
             if options.sequences
@@ -242,12 +244,12 @@ def _version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) 
     )
 
 
-def _stored_or_null(rows: DataFrame, events: DataFrame, column: str) -> Column:
+def _stored_or_null(stored: ColumnResolver, event_schema: StructType, column: str) -> Column:
     """A stored column, or NULL for a column ``merge_schema`` is about to add."""
-    stored = ColumnResolver(rows.columns, case_sensitive=False, what="target").find(column)
-    if stored is None:
-        return F.lit(None).cast(events.schema[column].dataType).alias(column)
-    return F.col(backticked(stored)).alias(column)
+    name = stored.find(column)
+    if name is None:
+        return F.lit(None).cast(event_schema[column].dataType).alias(column)
+    return F.col(backticked(name)).alias(column)
 
 
 def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
@@ -285,7 +287,7 @@ def _partitions(batch: ChangeBatch) -> int:
     return max(1, min(ceiling, max(2, wanted)))
 
 
-def _stored_version(old: DataFrame, spec: ChangeSpec) -> Column:
+def _stored_version(spec: ChangeSpec) -> Column:
     return F.struct(
         F.col(END), *[F.col(backticked(c)) for c in spec.payload], F.col(SEQUENCES)
     ).alias(OLD)
@@ -295,7 +297,7 @@ def _batch_events(batch: ChangeBatch, old: DataFrame | None) -> DataFrame:
     spec = batch.spec
     events = batch.events
     if old is not None:
-        no_version = F.when(F.lit(False), _stored_version(old, spec))
+        no_version = F.when(F.lit(False), _stored_version(spec))
         typed = old.select(no_version.alias(OLD)).schema[OLD].dataType
     else:
         typed = StructType(
@@ -348,9 +350,7 @@ def _events_of(old: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataFr
         ],
         F.lit(False).alias(ORIGIN),
         CANDIDATE,
-        F.when(~F.col(CANDIDATE) & (sequence == F.col(START)), _stored_version(old, spec)).alias(
-            OLD
-        ),
+        F.when(~F.col(CANDIDATE) & (sequence == F.col(START)), _stored_version(spec)).alias(OLD),
     )
 
 
