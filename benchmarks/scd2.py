@@ -11,7 +11,10 @@ event per key):
 Then how ``scd2_merge`` grows from a 1M- to a 5M-row dimension at a fixed batch, and
 ``deduplicate`` against a ``row_number()`` window on 5M rows.
 
-Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 3]``.
+Each approach first runs ``--warmup`` unmeasured rounds (JIT and code generation warm-up,
+paid once per process), then ``--rounds`` measured ones; medians are printed.
+
+Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 3] [--warmup 1]``.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--large", type=int, default=5_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--dedup-rows", type=int, default=5_000_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["scaling", "dedup"])
@@ -42,7 +46,7 @@ def main() -> None:
     spark = _session()
     print(f"Spark {spark.version}, {spark.sparkContext.defaultParallelism} cores\n")
 
-    upserts = _compare_upserts(spark, args.rows, args.changed, args.rounds)
+    upserts = _compare_upserts(spark, args.rows, args.changed, args.rounds, args.warmup)
     floor = upserts["plain SCD1 MERGE"]
     print(
         f"\nSCD2 upsert of {int(args.rows * args.changed):,} changed keys into {args.rows:,} rows"
@@ -57,7 +61,7 @@ def main() -> None:
     if "scaling" not in args.skip:
         _scaling(spark, args, upserts)
     if "dedup" not in args.skip:
-        dedup = _compare_dedup(spark, args.dedup_rows, args.rounds)
+        dedup = _compare_dedup(spark, args.dedup_rows, args.rounds, args.warmup)
         print(f"\nDeduplicate {args.dedup_rows:,} rows (≈2.5 rows per key)")
         for name, seconds in dedup.items():
             ratio = seconds / dedup["row_number() window"]
@@ -66,7 +70,12 @@ def main() -> None:
 
 def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) -> None:
     large = _compare_upserts(
-        spark, args.large, args.changed * args.rows / args.large, args.rounds, mack=False
+        spark,
+        args.large,
+        args.changed * args.rows / args.large,
+        args.rounds,
+        args.warmup,
+        mack=False,
     )
     print(f"\nScaling at a fixed batch of {int(args.rows * args.changed):,} changed keys")
     for name in ("scd2_merge", "plain SCD1 MERGE"):
@@ -128,7 +137,7 @@ def _batch(spark: Any, rows: int, changed: float, round_: int) -> Any:
 
 
 def _compare_upserts(
-    spark: Any, rows: int, changed: float, rounds: int, *, mack: bool = True
+    spark: Any, rows: int, changed: float, rounds: int, warmup: int, *, mack: bool = True
 ) -> dict[str, float]:
     from delta.tables import DeltaTable
     from pyspark.sql import functions as F
@@ -141,7 +150,8 @@ def _compare_upserts(
         "*",
         F.col("seq").alias("__START_AT"),
         F.lit(None).cast("long").alias("__END_AT"),
-        F.array(F.col("seq")).alias("__SEQUENCES"),
+        # As scd2_merge stores it: NULL when a version absorbed only its start.
+        F.lit(None).cast("array<long>").alias("__SEQUENCES"),
     ).write.format("delta").saveAsTable(f"ours_{tag}")
     base.write.format("delta").saveAsTable(f"plain_{tag}")
     approaches: dict[str, Callable[[Any], None]] = {
@@ -174,22 +184,27 @@ def _compare_upserts(
                 ["name", "city", "amount"],
             )
     timings: dict[str, list[float]] = {name: [] for name in approaches}
-    for round_ in range(1, rounds + 1):
+    for round_ in range(1, warmup + rounds + 1):
         batch = _batch(spark, rows, changed, round_)
         batch.count()
         for name, run in approaches.items():
             started = time.perf_counter()
             run(batch)
             timings[name].append(time.perf_counter() - started)
+        if round_ <= warmup:
+            for values in timings.values():
+                values.pop()
+            print(f"  {rows:,} rows, warm-up round {round_}", flush=True)
+            continue
         print(
-            f"  {rows:,} rows, round {round_}: "
+            f"  {rows:,} rows, round {round_ - warmup}: "
             + ", ".join(f"{name} {values[-1]:.2f}s" for name, values in timings.items()),
             flush=True,
         )
     return {name: statistics.median(values) for name, values in timings.items()}
 
 
-def _compare_dedup(spark: Any, rows: int, rounds: int) -> dict[str, float]:
+def _compare_dedup(spark: Any, rows: int, rounds: int, warmup: int) -> dict[str, float]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -213,6 +228,9 @@ def _compare_dedup(spark: Any, rows: int, rounds: int) -> dict[str, float]:
         "row_number() window": window,
     }
     timings: dict[str, list[float]] = {name: [] for name in approaches}
+    for _ in range(warmup):
+        for build in approaches.values():
+            build().write.format("noop").mode("overwrite").save()
     for _ in range(rounds):
         for name, build in approaches.items():
             started = time.perf_counter()

@@ -1,7 +1,8 @@
 """Change events from a source DataFrame: keys, sequence, delete flag and stored columns.
 
 The batch is reduced to one event per key and sequence (exact duplicates collapse, a delete
-wins over an upsert at the same sequence) and validated in one Spark job.
+wins over an upsert at the same sequence) and validated by metrics observed while it is
+checkpointed: one Spark job.
 """
 
 from __future__ import annotations
@@ -9,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Observation, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
-from databricks_utils.delta._target import first_row
 from databricks_utils.delta.columns import INTERNAL_PREFIX, ColumnResolver, quoted
 from databricks_utils.delta.errors import MergeInputError
 
@@ -23,6 +23,7 @@ PAYLOAD = f"{INTERNAL_PREFIX}payload"
 ROWS = f"{INTERNAL_PREFIX}rows"
 LOW_HASH = f"{INTERNAL_PREFIX}low_hash"
 HIGH_HASH = f"{INTERNAL_PREFIX}high_hash"
+KEY_EVENTS = f"{INTERNAL_PREFIX}key_events"
 
 _EXAMPLES = 5
 
@@ -57,6 +58,7 @@ class ChangeBatch:
     count: int
     min_sequence: Any
     deletes: int
+    most_events_per_key: int
     persisted: DataFrame
 
     def release(self) -> None:
@@ -153,27 +155,36 @@ def collect_batch(
     except Exception as error:
         raise MergeInputError(f"delete_when {delete_when!r} cannot be evaluated: {error}") from None
     upsert_hash = F.when(~F.col(DELETE), payload_hash(spec.payload))
-    grouped = events.groupBy(*spec.keys, SEQ).agg(
-        F.count(F.lit(1)).alias(ROWS),
-        F.max(DELETE).alias(DELETE),
-        F.min(upsert_hash).alias(LOW_HASH),
-        F.max(upsert_hash).alias(HIGH_HASH),
-        F.first(F.when(~F.col(DELETE), F.struct(*spec.payload)), ignorenulls=True).alias(PAYLOAD),
-    )
-    grouped = grouped.localCheckpoint()
-    try:
-        summary = grouped.agg(
-            *[
-                F.sum(F.when(F.col(key).isNull(), F.col(ROWS)).otherwise(0)).alias(f"null_{i}")
-                for i, key in enumerate(spec.keys)
-            ],
-            F.sum(F.when(F.col(SEQ).isNull(), F.col(ROWS)).otherwise(0)).alias("null_seq"),
-            F.sum((F.col(LOW_HASH) != F.col(HIGH_HASH)).cast("long")).alias("conflicts"),
-            F.min(SEQ).alias("min_seq"),
-            F.count(F.lit(1)).alias("events"),
-            F.sum(F.col(DELETE).cast("long")).alias("deletes"),
+    grouped = (
+        events.repartition(*spec.keys)
+        .groupBy(*spec.keys, SEQ)
+        .agg(
+            F.count(F.lit(1)).alias(ROWS),
+            F.max(DELETE).alias(DELETE),
+            F.min(upsert_hash).alias(LOW_HASH),
+            F.max(upsert_hash).alias(HIGH_HASH),
+            F.first(F.when(~F.col(DELETE), F.struct(*spec.payload)), ignorenulls=True).alias(
+                PAYLOAD
+            ),
         )
-        stats = first_row(summary)
+        .withColumn(KEY_EVENTS, F.count(F.lit(1)).over(Window.partitionBy(*spec.keys)))
+    )
+    observation = Observation()
+    grouped = grouped.observe(
+        observation,
+        *[
+            F.sum(F.when(F.col(key).isNull(), F.col(ROWS)).otherwise(0)).alias(f"null_{i}")
+            for i, key in enumerate(spec.keys)
+        ],
+        F.sum(F.when(F.col(SEQ).isNull(), F.col(ROWS)).otherwise(0)).alias("null_seq"),
+        F.sum((F.col(LOW_HASH) != F.col(HIGH_HASH)).cast("long")).alias("conflicts"),
+        F.min(SEQ).alias("min_seq"),
+        F.count(F.lit(1)).alias("events"),
+        F.sum(F.col(DELETE).cast("long")).alias("deletes"),
+        F.max(KEY_EVENTS).alias("most_per_key"),
+    ).localCheckpoint()
+    try:
+        stats = observation.get
         _check_batch(grouped, spec, stats)
     except BaseException:
         grouped.unpersist()
@@ -185,7 +196,13 @@ def collect_batch(
         *[F.col(f"{PAYLOAD}.{c}").alias(c) for c in spec.payload],
     )
     return ChangeBatch(
-        spec, events, int(stats["events"]), stats["min_seq"], int(stats["deletes"] or 0), grouped
+        spec,
+        events,
+        int(stats["events"]),
+        stats["min_seq"],
+        int(stats["deletes"] or 0),
+        int(stats["most_per_key"] or 0),
+        grouped,
     )
 
 

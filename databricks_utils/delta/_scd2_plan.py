@@ -1,11 +1,11 @@
-"""SCD Type 2 with AUTO CDC semantics: one pre-join, one staged source, one MERGE.
+"""The general plan of ``scd2_merge`` (any batch): one pre-join, one staged source.
 
 The affected part of each key's history (its versions ending at or after the batch's
 earliest sequence) is turned back into events: one per sequence a version absorbed, plus a
 delete wherever a version closes without a successor. Those events and the batch's are
 ordered by sequence, cut into runs of equal tracked values, and each run becomes a version.
 Comparing the rebuilt versions with the stored ones gives the rows to insert, update and
-delete, which one MERGE applies in one commit.
+delete, which one MERGE applies in one commit (see ``_scd2_run``).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from databricks_utils.delta._changes import (
     SEQ,
     ChangeBatch,
     ChangeSpec,
-    describe_examples,
 )
 from databricks_utils.delta._schema import check_same_columns, target_columns
 from databricks_utils.delta._target import Target
@@ -36,7 +35,6 @@ from databricks_utils.delta.columns import (
     quoted,
 )
 from databricks_utils.delta.errors import MergeInputError
-from databricks_utils.delta.result import MergeResult
 
 ORIGIN = f"{INTERNAL_PREFIX}from_batch"
 BATCH_DELETE = f"{INTERNAL_PREFIX}batch_delete"
@@ -67,7 +65,6 @@ STORED = f"{INTERNAL_PREFIX}stored"
 ENTRY = f"{INTERNAL_PREFIX}entry"
 ROW = f"{INTERNAL_PREFIX}row"
 
-_WRITES = ("insert", "update", "delete")
 # A checkpointed batch's aggregate carries no reliable size estimate: broadcast it up to this.
 BROADCAST_ROWS = 1_000_000
 ROWS_PER_PARTITION = 100_000
@@ -90,49 +87,6 @@ class Scd2Options:
         """Columns the merge maintains besides the source's."""
         names = [self.valid_from, self.valid_to]
         return names + [n for n in (self.current_flag, self.sequences) if n is not None]
-
-
-def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult:
-    """Apply ``batch`` to ``target`` in at most one commit."""
-    spec = batch.spec
-    if target.exists:
-        check_target_schema(target, spec, options)
-    old = _old_versions(target, batch, options) if target.exists else None
-    try:
-        staged = _staged_changes(batch, old, options).localCheckpoint()
-        try:
-            summary = (
-                staged.groupBy(ACTION)
-                .agg(F.count(F.lit(1)).alias("count"), F.min(OLD_END).alias("lowest_end"))
-                .collect()
-            )
-            counts = {row[ACTION]: int(row["count"]) for row in summary}
-            lowest_end = min(
-                (row["lowest_end"] for row in summary if row["lowest_end"] is not None),
-                default=None,
-            )
-            if counts.get("conflict"):
-                _raise_conflicts(staged, spec, counts["conflict"])
-            ignored = counts.get("ignored", 0)
-            if not any(counts.get(action) for action in _WRITES) and target.exists:
-                return MergeResult(0, 0, 0, None, ignored)
-            writes = staged.where(F.col(ACTION).isin(*_WRITES))
-            if not target.exists:
-                version = target.create(writes.select(*_target_values(spec, options)))
-            else:
-                version = _merge(target, writes, batch, options, lowest_end)
-            return MergeResult(
-                inserted=counts.get("insert", 0),
-                updated=counts.get("update", 0),
-                deleted=counts.get("delete", 0),
-                version=version,
-                ignored_deletes=ignored,
-            )
-        finally:
-            staged.unpersist()
-    finally:
-        if old is not None:
-            old.unpersist()
 
 
 def check_target_schema(target: Target, spec: ChangeSpec, options: Scd2Options) -> None:
@@ -181,7 +135,7 @@ def _check_optional_column(
         )
 
 
-def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+def old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
     """The stored versions a batch can touch: those ending (or holding a delete) at or
     after the key's earliest event.
 
@@ -196,13 +150,13 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
         reach = F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
     table = target.dataframe()
     rows = table
-    bound = _pruning_bound(batch.min_sequence, spec.sequence_type)
+    bound = pruning_bound(batch.min_sequence, spec.sequence_type)
     if bound is not None:
         rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
     earliest = batch.events.groupBy(*spec.keys).agg(F.min(SEQ).alias(MIN_SEQ))
     if batch.count <= BROADCAST_ROWS:
         earliest = F.broadcast(earliest)
-    old = _version_columns(
+    old = version_columns(
         rows.join(earliest, on=spec.keys).where(valid_to.isNull() | (reach >= F.col(MIN_SEQ))),
         batch,
         options,
@@ -222,12 +176,12 @@ def _old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> D
         .withColumn(RANK, F.row_number().over(latest_first))
         .where(F.col(RANK) == 1)
     )
-    widened = old.unionByName(_version_columns(anchors, batch, options)).localCheckpoint()
+    widened = old.unionByName(version_columns(anchors, batch, options)).localCheckpoint()
     old.unpersist()
     return widened
 
 
-def _version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+def version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
     spec = batch.spec
     stored = ColumnResolver(rows.columns, case_sensitive=False, what="target")
     event_schema = batch.events.schema
@@ -236,12 +190,24 @@ def _version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) 
         F.col(backticked(options.valid_from)).alias(START),
         F.col(backticked(options.valid_to)).alias(END),
         *[_stored_or_null(stored, event_schema, c) for c in spec.payload],
-        (
-            F.col(backticked(options.sequences))
-            if options.sequences
-            else F.array(F.col(backticked(options.valid_from)))
-        ).alias(SEQUENCES),
+        absorbed_sequences(options).alias(SEQUENCES),
     )
+
+
+def absorbed_sequences(options: Scd2Options) -> Column:
+    """The sequences a stored version absorbed; a NULL column (or no column) means only the
+    one where it starts."""
+    start = F.array(F.col(backticked(options.valid_from)))
+    if not options.sequences:
+        return start
+    return F.coalesce(F.col(backticked(options.sequences)), start)
+
+
+def stored_sequences(sequences: Column, start: Column) -> Column:
+    """What the sequences column stores: NULL when the version absorbed only its start
+    (most versions), which keeps the column nearly free to write and rewrite."""
+    only_start = (F.size(sequences) == 1) & (sequences[0] == start)
+    return F.when(~only_start, sequences)
 
 
 def _stored_or_null(stored: ColumnResolver, event_schema: StructType, column: str) -> Column:
@@ -252,7 +218,7 @@ def _stored_or_null(stored: ColumnResolver, event_schema: StructType, column: st
     return F.col(backticked(name)).alias(column)
 
 
-def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
+def pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
     """A constant lower bound on ``valid_to`` that Delta can skip files with, or ``None``."""
     if min_sequence is None or isinstance(data_type, StructType | ArrayType):
         return None
@@ -263,7 +229,7 @@ def _pruning_bound(min_sequence: Any, data_type: DataType) -> Any:
     return min_sequence
 
 
-def _staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Options) -> DataFrame:
+def staged_changes(batch: ChangeBatch, old: DataFrame | None, options: Scd2Options) -> DataFrame:
     """The rows the MERGE writes (and the conflict and ignored-delete markers), computed
     from one stream of events clustered by key: no further shuffle, no join."""
     spec = batch.spec
@@ -494,7 +460,7 @@ def _writes_of(runs: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataF
     action = (
         F.when(F.col(DELETE), F.lit(None))
         .when(old.isNull(), F.lit("insert"))
-        .when(~_equal_versions(new, old, spec, options), F.lit("update"))
+        .when(~equal_versions(new, old, spec, options), F.lit("update"))
     )
     no_values = F.when(F.lit(False), new)
     no_end = F.when(F.lit(False), F.col(START))
@@ -537,84 +503,9 @@ def _writes_of(runs: DataFrame, spec: ChangeSpec, options: Scd2Options) -> DataF
     )
 
 
-def _equal_versions(new: Column, old: Column, spec: ChangeSpec, options: Scd2Options) -> Column:
+def equal_versions(new: Column, old: Column, spec: ChangeSpec, options: Scd2Options) -> Column:
     fields = [END, *spec.payload]
     if options.sequences:
         fields.append(SEQUENCES)
     checks = [new[f].eqNullSafe(old[f]) for f in fields]
     return functools.reduce(lambda a, b: a & b, checks)
-
-
-def _target_values(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
-    """The staged columns, named and ordered as the target's."""
-    values: dict[str, Column] = {c: F.col(backticked(c)) for c in spec.columns}
-    values[options.valid_from] = F.col(START)
-    values[options.valid_to] = F.col(END)
-    if options.current_flag:
-        values[options.current_flag] = F.col(END).isNull()
-    if options.sequences:
-        values[options.sequences] = F.col(SEQUENCES)
-    return [value.alias(name) for name, value in values.items()]
-
-
-def _merge(
-    target: Target,
-    writes: DataFrame,
-    batch: ChangeBatch,
-    options: Scd2Options,
-    lowest_end: Any,
-) -> int:
-    spec = batch.spec
-    assert target.table is not None
-    condition = functools.reduce(
-        lambda a, b: a & b,
-        [F.col(f"t.{backticked(k)}") == F.col(f"s.{backticked(k)}") for k in spec.keys],
-    ) & (F.col(f"t.{backticked(options.valid_from)}") == F.col(f"s.{MATCH}"))
-    # Every row the MERGE rewrites is current or ends at or after the lowest end among
-    # them, so older closed rows can be skipped file by file.
-    lowest = min((v for v in (batch.min_sequence, lowest_end) if v is not None), default=None)
-    bound = _pruning_bound(lowest, spec.sequence_type)
-    if bound is not None:
-        valid_to = F.col(f"t.{backticked(options.valid_to)}")
-        condition = condition & (valid_to.isNull() | (valid_to >= F.lit(bound)))
-    assignments: dict[str, str | Column] = {
-        backticked(name): column
-        for name, column in zip(
-            [*spec.columns, *options.maintained],
-            _source_assignments(spec, options),
-            strict=True,
-        )
-    }
-    builder = (
-        target.table.alias("t")
-        .merge(writes.alias("s"), condition)
-        .whenMatchedDelete(condition=F.col(f"s.{ACTION}") == "delete")
-        .whenMatchedUpdate(condition=F.col(f"s.{ACTION}") == "update", set=assignments)
-        .whenNotMatchedInsert(condition=F.col(f"s.{ACTION}") == "insert", values=assignments)
-    )
-    if options.merge_schema:
-        builder = builder.withSchemaEvolution()
-    builder.execute()
-    return target.latest_version()
-
-
-def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
-    values = [F.col(f"s.{backticked(c)}") for c in spec.columns]
-    values += [F.col(f"s.{START}"), F.col(f"s.{END}")]
-    if options.current_flag:
-        values.append(F.col(f"s.{END}").isNull())
-    if options.sequences:
-        values.append(F.col(f"s.{SEQUENCES}"))
-    return values
-
-
-def _raise_conflicts(staged: DataFrame, spec: ChangeSpec, count: int) -> None:
-    examples = describe_examples(
-        staged.where(F.col(ACTION) == "conflict").select(*spec.keys, F.col(START).alias(SEQ)),
-        spec,
-    )
-    raise MergeInputError(
-        f"{count} version(s) would absorb an upsert whose tracked values differ from the "
-        f"event already stored at the same sequence '{spec.sequence_label}' (for example "
-        f"{examples}); give each change its own sequence (nothing was written)"
-    )

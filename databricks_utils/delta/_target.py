@@ -30,7 +30,13 @@ class Target:
         return self.table.toDF()
 
     def latest_version(self) -> int:
+        """The table's latest committed version, e.g. the one a merge just committed."""
         assert self.table is not None
+        java_table = getattr(self.table, "_jdt", None)
+        if java_table is not None:
+            # Classic sessions: the commit already refreshed the log's snapshot in the JVM,
+            # which spares a Spark job over the history.
+            return int(java_table.deltaLog().unsafeVolatileSnapshot().version())
         return int(first_row(self.table.history(1).select("version"))[0])
 
     def create(self, rows: DataFrame) -> int:

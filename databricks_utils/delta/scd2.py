@@ -61,7 +61,8 @@ def scd2_merge(
         valid_to: the column holding where a version ends.
         current_flag: the name of an extra boolean column that is true for current rows.
         track_sequences: keep, in the ``__SEQUENCES`` array column, the sequences each
-            version absorbed, so that a late event can split an unchanged run exactly.
+            version absorbed (NULL when only the one it starts at), so that a late event
+            can split an unchanged run exactly.
             Switch it off only when events always arrive in sequence order; late events
             are then placed against the versions' starts.
         merge_schema: add source columns the target lacks instead of refusing them.
@@ -90,13 +91,14 @@ def scd2_merge(
         +---+-----+-----+---+----------+--------+-----------+
         | id| name| city|seq|__START_AT|__END_AT|__SEQUENCES|
         +---+-----+-----+---+----------+--------+-----------+
-        |  1|Alice|Paris| 10|        10|      20|       [10]|
-        |  1|Alice| Lyon| 20|        20|    NULL|       [20]|
-        |  2|  Bob| Rome| 10|        10|    NULL|       [10]|
+        |  1|Alice|Paris| 10|        10|      20|       NULL|
+        |  1|Alice| Lyon| 20|        20|    NULL|       NULL|
+        |  2|  Bob| Rome| 10|        10|    NULL|       NULL|
         +---+-----+-----+---+----------+--------+-----------+
     """
     from databricks_utils.delta._changes import collect_batch
-    from databricks_utils.delta._scd2_plan import Scd2Options, run_scd2
+    from databricks_utils.delta._scd2_plan import Scd2Options
+    from databricks_utils.delta._scd2_run import run_scd2
     from databricks_utils.delta._setup import prepare
 
     key_names = as_name_list(keys, argument="keys")

@@ -1,0 +1,148 @@
+"""The in-order plan of ``scd2_merge``: one event per key, after everything stored for it.
+
+The MERGE source is the batch joined with each key's latest stored version, left for Delta
+to compute once inside the MERGE (no job of our own): the event extends the open version,
+closes it, or opens a new one. A key whose event does not come after its history (a late
+or replayed event) or that deletes with no open version stops the MERGE before it writes,
+through ``raise_error`` carrying ``NOT_IN_ORDER``; the caller then runs the general plan.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from databricks_utils.delta._changes import DELETE, SEQ, ChangeBatch
+from databricks_utils.delta._scd2_plan import (
+    ACTION,
+    BROADCAST_ROWS,
+    END,
+    MATCH,
+    SEQUENCES,
+    START,
+    Scd2Options,
+    equal_versions,
+    pruning_bound,
+    version_columns,
+)
+from databricks_utils.delta._target import Target
+from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
+
+NOT_IN_ORDER = (
+    "databricks_utils scd2_merge: the batch does not follow the stored history (late, "
+    "replayed or stray-delete events); it is planned again with the general plan, nothing "
+    "was written"
+)
+EVENT = f"{INTERNAL_PREFIX}event"
+LATEST = f"{INTERNAL_PREFIX}latest"
+WRITE = f"{INTERNAL_PREFIX}write"
+
+
+def in_order_writes(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+    """The rows to write when each key has one event after its history, with the same
+    columns as the general plan's; evaluating it raises ``NOT_IN_ORDER`` otherwise."""
+    spec = batch.spec
+    valid_to = F.col(backticked(options.valid_to))
+    rows = target.dataframe()
+    bound = pruning_bound(batch.min_sequence, spec.sequence_type)
+    if bound is not None:
+        # A key whose versions all end before the batch reads as new: its upsert opens a
+        # version either way, and its delete (no open version) takes the general plan.
+        reach = valid_to
+        if options.sequences:
+            reach = F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
+        rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
+    keys = batch.events.select(*spec.keys)
+    if batch.count <= BROADCAST_ROWS:
+        keys = F.broadcast(keys)
+    stored = version_columns(rows.join(keys, on=spec.keys, how="left_semi"), batch, options)
+    payload = [backticked(c) for c in spec.payload]
+    events = batch.events.select(*spec.keys, F.struct(SEQ, DELETE, *payload).alias(EVENT))
+    versions = stored.select(*spec.keys, F.struct(START, END, *payload, SEQUENCES).alias(LATEST))
+    per_key = (
+        events.unionByName(versions, allowMissingColumns=True)
+        .groupBy(*spec.keys)
+        .agg(
+            F.first(EVENT, ignorenulls=True).alias(EVENT),
+            F.max_by(LATEST, F.col(f"{LATEST}.{START}")).alias(LATEST),
+        )
+    )
+    return _writes(per_key, batch, options)
+
+
+def _writes(per_key: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+    spec = batch.spec
+
+    def event(field: str) -> Column:
+        return F.col(f"{EVENT}.{backticked(field)}")
+
+    def latest(field: str) -> Column:
+        return F.col(f"{LATEST}.{backticked(field)}")
+
+    is_open = F.col(LATEST).isNotNull() & latest(END).isNull()
+    reach = F.greatest(latest(START), latest(END), F.array_max(latest(SEQUENCES)))
+    late = F.col(LATEST).isNotNull() & (event(SEQ) <= reach)
+    stray_delete = event(DELETE) & ~is_open
+    guard = F.when(late | stray_delete, F.raise_error(F.lit(NOT_IN_ORDER)))
+
+    def value(column: str) -> Column:
+        if not options.ignore_null_updates or column == spec.sequence_column:
+            return event(column)
+        return F.when(is_open, F.coalesce(event(column), latest(column))).otherwise(event(column))
+
+    same = functools.reduce(
+        lambda a, b: a & b,
+        [value(c).eqNullSafe(latest(c)) for c in options.tracked],
+        F.lit(True),
+    )
+    extends = is_open & ~event(DELETE) & same
+    closes = is_open & ~extends
+    old = F.struct(
+        latest(END).alias(END),
+        *[latest(c).alias(c) for c in spec.payload],
+        latest(SEQUENCES).alias(SEQUENCES),
+    )
+    kept = F.struct(
+        F.when(closes, event(SEQ)).alias(END),
+        *[F.when(extends, value(c)).otherwise(latest(c)).alias(c) for c in spec.payload],
+        F.when(extends, F.concat(latest(SEQUENCES), F.array(event(SEQ))))
+        .otherwise(latest(SEQUENCES))
+        .alias(SEQUENCES),
+    )
+    opened = F.struct(
+        F.lit(None).cast(spec.sequence_type).alias(END),
+        *[value(c).alias(c) for c in spec.payload],
+        F.array(event(SEQ)).alias(SEQUENCES),
+    )
+
+    def write(start: Column, match: Column, action: Column, values: Column) -> Column:
+        return F.struct(
+            start.alias(START), match.alias(MATCH), action.alias(ACTION), values.alias("values")
+        )
+
+    changed = is_open & ~equal_versions(kept, old, spec, options)
+    rows = F.array(
+        write(latest(START), latest(START), F.when(changed, F.lit("update")), kept),
+        write(
+            event(SEQ),
+            F.lit(None).cast(spec.sequence_type),
+            F.when(~event(DELETE) & ~extends, F.lit("insert")),
+            opened,
+        ),
+    )
+    written = (
+        per_key.where(guard.isNull())
+        .select(*spec.keys, F.explode(rows).alias(WRITE))
+        .where(F.col(f"{WRITE}.{ACTION}").isNotNull())
+    )
+    return written.select(
+        *spec.keys,
+        F.col(f"{WRITE}.{START}").alias(START),
+        F.col(f"{WRITE}.{MATCH}").alias(MATCH),
+        F.col(f"{WRITE}.{ACTION}").alias(ACTION),
+        F.col(f"{WRITE}.values.{END}").alias(END),
+        *[F.col(f"{WRITE}.values.{backticked(c)}").alias(c) for c in spec.payload],
+        F.col(f"{WRITE}.values.{SEQUENCES}").alias(SEQUENCES),
+    )

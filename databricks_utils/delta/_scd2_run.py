@@ -1,0 +1,214 @@
+"""Running ``scd2_merge``: the in-order plan when it applies, else the general one; one
+MERGE, so at most one commit, either way."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+
+from databricks_utils.delta._changes import SEQ, ChangeBatch, ChangeSpec, describe_examples
+from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_writes
+from databricks_utils.delta._scd2_plan import (
+    ACTION,
+    END,
+    MATCH,
+    OLD_END,
+    SEQUENCES,
+    START,
+    Scd2Options,
+    check_target_schema,
+    old_versions,
+    pruning_bound,
+    staged_changes,
+    stored_sequences,
+)
+from databricks_utils.delta._target import Target
+from databricks_utils.delta.columns import backticked
+from databricks_utils.delta.errors import MergeInputError
+from databricks_utils.delta.result import MergeResult
+
+_WRITES = ("insert", "update", "delete")
+
+
+def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult:
+    """Apply ``batch`` to ``target`` in at most one commit."""
+    if target.exists:
+        check_target_schema(target, batch.spec, options)
+        if batch.count == 0:
+            return MergeResult(0, 0, 0, None, 0)
+        if batch.most_events_per_key == 1:
+            result = _run_in_order(target, batch, options)
+            if result is not None:
+                return result
+    return _run_general(target, batch, options)
+
+
+def _run_in_order(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult | None:
+    """The in-order plan's result, or ``None`` (nothing written) when the batch is not in
+    order after the stored history."""
+    writes = in_order_writes(target, batch, options)
+    valid_to = F.col(f"t.{backticked(options.valid_to)}")
+    try:
+        counts = _merge(target, writes, batch.spec, options, valid_to.isNull(), deletes=False)
+    except Exception as error:
+        if NOT_IN_ORDER in str(error):
+            return None
+        raise
+    if not any(counts.values()):
+        return MergeResult(0, 0, 0, None, 0)
+    return MergeResult(
+        inserted=counts["insert"],
+        updated=counts["update"],
+        deleted=counts["delete"],
+        version=target.latest_version(),
+        ignored_deletes=0,
+    )
+
+
+def _run_general(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult:
+    spec = batch.spec
+    old = old_versions(target, batch, options) if target.exists else None
+    try:
+        staged = staged_changes(batch, old, options).localCheckpoint()
+        try:
+            summary = (
+                staged.groupBy(ACTION)
+                .agg(F.count(F.lit(1)).alias("count"), F.min(OLD_END).alias("lowest_end"))
+                .collect()
+            )
+            counts = {row[ACTION]: int(row["count"]) for row in summary}
+            lowest_end = min(
+                (row["lowest_end"] for row in summary if row["lowest_end"] is not None),
+                default=None,
+            )
+            if counts.get("conflict"):
+                _raise_conflicts(staged, spec, counts["conflict"])
+            ignored = counts.get("ignored", 0)
+            if not any(counts.get(action) for action in _WRITES) and target.exists:
+                return MergeResult(0, 0, 0, None, ignored)
+            writes = staged.where(F.col(ACTION).isin(*_WRITES))
+            if not target.exists:
+                version = target.create(writes.select(*_target_values(spec, options)))
+            else:
+                _merge(target, writes, spec, options, _rewritten_rows(batch, options, lowest_end))
+                version = target.latest_version()
+            return MergeResult(
+                inserted=counts.get("insert", 0),
+                updated=counts.get("update", 0),
+                deleted=counts.get("delete", 0),
+                version=version,
+                ignored_deletes=ignored,
+            )
+        finally:
+            staged.unpersist()
+    finally:
+        if old is not None:
+            old.unpersist()
+
+
+def _rewritten_rows(batch: ChangeBatch, options: Scd2Options, lowest_end: Any) -> Column | None:
+    """Every row the general plan rewrites is current or ends at or after the lowest end
+    among them, so older closed rows can be skipped file by file."""
+    lowest = min((v for v in (batch.min_sequence, lowest_end) if v is not None), default=None)
+    bound = pruning_bound(lowest, batch.spec.sequence_type)
+    if bound is None:
+        return None
+    valid_to = F.col(f"t.{backticked(options.valid_to)}")
+    return valid_to.isNull() | (valid_to >= F.lit(bound))
+
+
+def _target_values(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
+    """The staged columns, named and ordered as the target's."""
+    values: dict[str, Column] = {c: F.col(backticked(c)) for c in spec.columns}
+    values[options.valid_from] = F.col(START)
+    values[options.valid_to] = F.col(END)
+    if options.current_flag:
+        values[options.current_flag] = F.col(END).isNull()
+    if options.sequences:
+        values[options.sequences] = stored_sequences(F.col(SEQUENCES), F.col(START))
+    return [value.alias(name) for name, value in values.items()]
+
+
+def _merge(
+    target: Target,
+    writes: DataFrame,
+    spec: ChangeSpec,
+    options: Scd2Options,
+    target_rows: Column | None,
+    *,
+    deletes: bool = True,
+) -> dict[str, int]:
+    """MERGE ``writes`` into ``target``; ``target_rows`` limits the rows it can match, and
+    without ``deletes`` the MERGE has no delete clause. Returns the rows inserted, updated
+    and deleted."""
+    assert target.table is not None
+    condition = functools.reduce(
+        lambda a, b: a & b,
+        [F.col(f"t.{backticked(k)}") == F.col(f"s.{backticked(k)}") for k in spec.keys],
+    ) & (F.col(f"t.{backticked(options.valid_from)}") == F.col(f"s.{MATCH}"))
+    if target_rows is not None:
+        condition = condition & target_rows
+    assignments: dict[str, str | Column] = {
+        backticked(name): column
+        for name, column in zip(
+            [*spec.columns, *options.maintained],
+            _source_assignments(spec, options),
+            strict=True,
+        )
+    }
+    builder = target.table.alias("t").merge(writes.alias("s"), condition)
+    if deletes:
+        builder = builder.whenMatchedDelete(condition=F.col(f"s.{ACTION}") == "delete")
+    builder = builder.whenMatchedUpdate(
+        condition=F.col(f"s.{ACTION}") == "update", set=assignments
+    ).whenNotMatchedInsert(condition=F.col(f"s.{ACTION}") == "insert", values=assignments)
+    if options.merge_schema:
+        builder = builder.withSchemaEvolution()
+    metrics = builder.execute()
+    return _merge_counts(metrics, target)
+
+
+def _merge_counts(metrics: DataFrame | None, target: Target) -> dict[str, int]:
+    """The rows a MERGE wrote, from what ``execute()`` returns (Delta 3+) or else from the
+    commit's metrics in the table history."""
+    if metrics is not None:
+        row = metrics.head()
+        if row is not None:
+            return {
+                "insert": int(row["num_inserted_rows"] or 0),
+                "update": int(row["num_updated_rows"] or 0),
+                "delete": int(row["num_deleted_rows"] or 0),
+            }
+    assert target.table is not None
+    operation = target.table.history(1).head()
+    reported = (operation["operationMetrics"] or {}) if operation is not None else {}
+    return {
+        "insert": int(reported.get("numTargetRowsInserted", 0)),
+        "update": int(reported.get("numTargetRowsUpdated", 0)),
+        "delete": int(reported.get("numTargetRowsDeleted", 0)),
+    }
+
+
+def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
+    values = [F.col(f"s.{backticked(c)}") for c in spec.columns]
+    values += [F.col(f"s.{START}"), F.col(f"s.{END}")]
+    if options.current_flag:
+        values.append(F.col(f"s.{END}").isNull())
+    if options.sequences:
+        values.append(stored_sequences(F.col(f"s.{SEQUENCES}"), F.col(f"s.{START}")))
+    return values
+
+
+def _raise_conflicts(staged: DataFrame, spec: ChangeSpec, count: int) -> None:
+    examples = describe_examples(
+        staged.where(F.col(ACTION) == "conflict").select(*spec.keys, F.col(START).alias(SEQ)),
+        spec,
+    )
+    raise MergeInputError(
+        f"{count} version(s) would absorb an upsert whose tracked values differ from the "
+        f"event already stored at the same sequence '{spec.sequence_label}' (for example "
+        f"{examples}); give each change its own sequence (nothing was written)"
+    )

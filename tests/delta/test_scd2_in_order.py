@@ -1,0 +1,133 @@
+"""scd2_merge's in-order plan: the same tables and results as the general plan, and a clean
+hand-over to the general plan (nothing written twice) when a batch is not in order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from databricks_utils.delta import MergeResult, _scd2_run, scd2_merge
+from tests.delta.conftest import version_of
+
+pytestmark = pytest.mark.spark
+
+SCHEMA = "id INT, v STRING, w STRING, seq INT, op STRING"
+
+# One event per key per batch, each after the key's history: opens, extends, changes to and
+# from NULL, changes of an untracked column, deletes, and a key re-opened after its delete.
+IN_ORDER_BATCHES: list[list[tuple[Any, ...]]] = [
+    [(1, "a", "x", 10, "U"), (2, "b", None, 10, "U"), (3, "c", "z", 10, "U")],
+    [(1, "a", "y", 20, "U"), (2, None, "q", 20, "U"), (3, "c", "z", 20, "D")],
+    [(1, "b", None, 30, "U"), (2, "b", "q", 30, "U"), (4, "d", "w", 30, "U")],
+    [(1, "b", None, 40, "D"), (3, "e", "z", 40, "U"), (4, "d", "w", 40, "U")],
+    [(1, "f", "v", 50, "U"), (2, None, None, 50, "U"), (4, "d", "w", 50, "U")],
+]
+
+OPTIONS = [
+    pytest.param({}, id="defaults"),
+    pytest.param(
+        {
+            "track_sequences": False,
+            "ignore_null_updates": True,
+            "track_history": ["v"],
+            "current_flag": "is_current",
+        },
+        id="every-option",
+    ),
+]
+
+
+@pytest.fixture
+def in_order_runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Records, per call, whether the in-order plan wrote the batch."""
+    runs: list[bool] = []
+    original = _scd2_run._run_in_order
+
+    def recorded(*args: Any) -> MergeResult | None:
+        result = original(*args)
+        runs.append(result is not None)
+        return result
+
+    monkeypatch.setattr(_scd2_run, "_run_in_order", recorded)
+    return runs
+
+
+def _apply(spark: Any, table: str, rows: list[tuple[Any, ...]], **options: Any) -> MergeResult:
+    events = spark.createDataFrame(rows, SCHEMA)
+    return scd2_merge(
+        table,
+        events,
+        "id",
+        "seq",
+        delete_when="op = 'D'",
+        except_columns=["op"],
+        **options,
+    )
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_in_order_batches_give_the_general_plans_table_and_results(
+    spark: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    in_order_runs: list[bool],
+    options: dict[str, Any],
+) -> None:
+    from chispa import assert_df_equality
+
+    fast, general = "in_order_fast", "in_order_general"
+    spark.sql(f"DROP TABLE IF EXISTS {fast}")
+    spark.sql(f"DROP TABLE IF EXISTS {general}")
+    try:
+        fast_results = [_apply(spark, fast, rows, **options) for rows in IN_ORDER_BATCHES]
+        assert in_order_runs == [True] * (len(IN_ORDER_BATCHES) - 1)
+
+        monkeypatch.setattr(_scd2_run, "_run_in_order", lambda *args: None)
+        general_results = [_apply(spark, general, rows, **options) for rows in IN_ORDER_BATCHES]
+
+        assert fast_results == general_results
+        assert_df_equality(
+            spark.table(fast), spark.table(general), ignore_row_order=True, ignore_nullable=True
+        )
+    finally:
+        spark.sql(f"DROP TABLE IF EXISTS {fast}")
+        spark.sql(f"DROP TABLE IF EXISTS {general}")
+
+
+def test_a_late_event_hands_over_to_the_general_plan_in_one_commit(
+    spark: Any, table: str, in_order_runs: list[bool]
+) -> None:
+    _apply(spark, table, [(1, "a", "x", 10, "U"), (2, "b", "x", 10, "U")])
+    _apply(spark, table, [(1, "a", "x", 20, "U"), (2, "c", "x", 30, "U")])
+    before = version_of(spark, table)
+
+    result = _apply(spark, table, [(1, "b", "x", 15, "U"), (2, "d", "x", 40, "U")])
+
+    assert in_order_runs == [True, False]
+    assert result == MergeResult(inserted=3, updated=2, deleted=0, version=before + 1)
+    assert version_of(spark, table) == before + 1
+    rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
+    assert sorted(tuple(r) for r in rows.collect()) == [
+        (1, "a", 10, 15, None),
+        (1, "a", 20, None, None),
+        (1, "b", 15, 20, None),
+        (2, "b", 10, 30, None),
+        (2, "c", 30, 40, None),
+        (2, "d", 40, None, None),
+    ]
+
+
+def test_a_replayed_batch_and_a_stray_delete_write_nothing(
+    spark: Any, table: str, in_order_runs: list[bool]
+) -> None:
+    batch = [(1, "a", "x", 10, "U")]
+    _apply(spark, table, batch)
+    before = version_of(spark, table)
+
+    replay = _apply(spark, table, batch)
+    stray = _apply(spark, table, [(9, None, None, 20, "D")])
+
+    assert in_order_runs == [False, False]
+    assert replay == MergeResult(inserted=0, updated=0, deleted=0, version=None)
+    assert stray == MergeResult(0, 0, 0, None, ignored_deletes=1)
+    assert version_of(spark, table) == before
