@@ -169,9 +169,7 @@ def collect_batch(
         )
         .withColumn(KEY_EVENTS, F.count(F.lit(1)).over(Window.partitionBy(*spec.keys)))
     )
-    observation = Observation()
-    grouped = grouped.observe(
-        observation,
+    metrics = [
         *[
             F.sum(F.when(F.col(key).isNull(), F.col(ROWS)).otherwise(0)).alias(f"null_{i}")
             for i, key in enumerate(spec.keys)
@@ -182,9 +180,9 @@ def collect_batch(
         F.count(F.lit(1)).alias("events"),
         F.sum(F.col(DELETE).cast("long")).alias("deletes"),
         F.max(KEY_EVENTS).alias("most_per_key"),
-    ).localCheckpoint()
+    ]
+    grouped, stats = _checkpoint_with_metrics(grouped, metrics)
     try:
-        stats = observation.get
         _check_batch(grouped, spec, stats)
     except BaseException:
         grouped.unpersist()
@@ -204,6 +202,18 @@ def collect_batch(
         int(stats["most_per_key"] or 0),
         grouped,
     )
+
+
+def _checkpoint_with_metrics(rows: DataFrame, metrics: list[Column]) -> tuple[DataFrame, Any]:
+    """``rows`` checkpointed, and ``metrics`` over them: observed while checkpointing in a
+    classic session (one job), aggregated from the checkpoint otherwise (Spark Connect)."""
+    if hasattr(rows, "_jdf"):
+        observation = Observation()
+        checkpointed = rows.observe(observation, *metrics).localCheckpoint()
+        return checkpointed, observation.get
+    checkpointed = rows.localCheckpoint()
+    row = checkpointed.agg(*metrics).head()
+    return checkpointed, row.asDict() if row is not None else {}
 
 
 def _check_batch(grouped: DataFrame, spec: ChangeSpec, stats: Any) -> None:
