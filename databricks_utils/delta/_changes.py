@@ -1,8 +1,7 @@
 """Change events from a source DataFrame: keys, sequence, delete flag and stored columns.
 
 The batch is reduced to one event per key and sequence (exact duplicates collapse, a delete
-wins over an upsert at the same sequence) and validated by metrics observed while it is
-checkpointed: one Spark job.
+wins over an upsert at the same sequence), checkpointed and validated from the checkpoint.
 """
 
 from __future__ import annotations
@@ -10,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyspark.sql import Column, DataFrame, Observation, Window
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
@@ -205,12 +204,11 @@ def collect_batch(
 
 
 def _checkpoint_with_metrics(rows: DataFrame, metrics: list[Column]) -> tuple[DataFrame, Any]:
-    """``rows`` checkpointed, and ``metrics`` over them: observed while checkpointing in a
-    classic session (one job), aggregated from the checkpoint otherwise (Spark Connect)."""
-    if hasattr(rows, "_jdf"):
-        observation = Observation()
-        checkpointed = rows.observe(observation, *metrics).localCheckpoint()
-        return checkpointed, observation.get
+    """``rows`` checkpointed, and ``metrics`` aggregated over the checkpoint.
+
+    Not ``DataFrame.observe``: observed values arrive through py4j, where a timestamp or a
+    date stays a Java object.
+    """
     checkpointed = rows.localCheckpoint()
     row = checkpointed.agg(*metrics).head()
     return checkpointed, row.asDict() if row is not None else {}

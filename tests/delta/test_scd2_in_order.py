@@ -131,3 +131,27 @@ def test_a_replayed_batch_and_a_stray_delete_write_nothing(
     assert replay == MergeResult(inserted=0, updated=0, deleted=0, version=None)
     assert stray == MergeResult(0, 0, 0, None, ignored_deletes=1)
     assert version_of(spark, table) == before
+
+
+def test_timestamp_sequences_take_the_in_order_plan(
+    spark: Any, table: str, in_order_runs: list[bool]
+) -> None:
+    from datetime import datetime
+
+    from chispa import assert_df_equality
+
+    schema = "id INT, v STRING, ts TIMESTAMP"
+    first, second, third = datetime(2026, 1, 1), datetime(2026, 1, 2), datetime(2026, 1, 3)
+    for rows in ([(1, "a", first), (2, "b", first)], [(1, "c", second)], [(2, "b", third)]):
+        scd2_merge(table, spark.createDataFrame(rows, schema), "id", "ts")
+
+    assert in_order_runs == [True, True]
+    expected = spark.createDataFrame(
+        [
+            (1, "a", first, first, second, None),
+            (1, "c", second, second, None, None),
+            (2, "b", third, first, None, [first, third]),
+        ],
+        f"{schema}, __START_AT TIMESTAMP, __END_AT TIMESTAMP, __SEQUENCES ARRAY<TIMESTAMP>",
+    )
+    assert_df_equality(spark.table(table), expected, ignore_row_order=True, ignore_nullable=True)
