@@ -13,6 +13,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
+from databricks_utils.delta._target import first_row
 from databricks_utils.delta.columns import INTERNAL_PREFIX, ColumnResolver, quoted
 from databricks_utils.delta.errors import MergeInputError
 
@@ -180,8 +181,9 @@ def collect_batch(
         F.sum(F.col(DELETE).cast("long")).alias("deletes"),
         F.max(KEY_EVENTS).alias("most_per_key"),
     ]
-    grouped, stats = _checkpoint_with_metrics(grouped, metrics)
+    grouped = grouped.localCheckpoint()
     try:
+        stats = first_row(grouped.agg(*metrics))
         _check_batch(grouped, spec, stats)
     except BaseException:
         grouped.unpersist()
@@ -201,17 +203,6 @@ def collect_batch(
         int(stats["most_per_key"] or 0),
         grouped,
     )
-
-
-def _checkpoint_with_metrics(rows: DataFrame, metrics: list[Column]) -> tuple[DataFrame, Any]:
-    """``rows`` checkpointed, and ``metrics`` aggregated over the checkpoint.
-
-    Not ``DataFrame.observe``: observed values arrive through py4j, where a timestamp or a
-    date stays a Java object.
-    """
-    checkpointed = rows.localCheckpoint()
-    row = checkpointed.agg(*metrics).head()
-    return checkpointed, row.asDict() if row is not None else {}
 
 
 def _check_batch(grouped: DataFrame, spec: ChangeSpec, stats: Any) -> None:

@@ -24,7 +24,7 @@ from databricks_utils.delta._scd2_plan import (
     START,
     Scd2Options,
     equal_versions,
-    pruning_bound,
+    reaching_batch,
     version_columns,
 )
 from databricks_utils.delta._target import Target
@@ -44,16 +44,9 @@ def in_order_writes(target: Target, batch: ChangeBatch, options: Scd2Options) ->
     """The rows to write when each key has one event after its history, with the same
     columns as the general plan's; evaluating it raises ``NOT_IN_ORDER`` otherwise."""
     spec = batch.spec
-    valid_to = F.col(backticked(options.valid_to))
-    rows = target.dataframe()
-    bound = pruning_bound(batch.min_sequence, spec.sequence_type)
-    if bound is not None:
-        # A key whose versions all end before the batch reads as new: its upsert opens a
-        # version either way, and its delete (no open version) takes the general plan.
-        reach = valid_to
-        if options.sequences:
-            reach = F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
-        rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
+    # A key whose versions all end before the batch reads as new: its upsert opens a
+    # version either way, and its delete (no open version) takes the general plan.
+    rows = reaching_batch(target.dataframe(), batch, options)
     keys = batch.events.select(*spec.keys)
     if batch.count <= BROADCAST_ROWS:
         keys = F.broadcast(keys)

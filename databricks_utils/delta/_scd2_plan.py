@@ -144,15 +144,9 @@ def old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> Da
     """
     spec = batch.spec
     valid_to = F.col(backticked(options.valid_to))
-    reach = valid_to
-    if options.sequences:
-        # A closed key's last version keeps later deletes as sequences past its end.
-        reach = F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
+    reach = version_reach(options)
     table = target.dataframe()
-    rows = table
-    bound = pruning_bound(batch.min_sequence, spec.sequence_type)
-    if bound is not None:
-        rows = rows.where(valid_to.isNull() | (reach >= F.lit(bound)))
+    rows = reaching_batch(table, batch, options)
     earliest = batch.events.groupBy(*spec.keys).agg(F.min(SEQ).alias(MIN_SEQ))
     if batch.count <= BROADCAST_ROWS:
         earliest = F.broadcast(earliest)
@@ -179,6 +173,25 @@ def old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> Da
     widened = old.unionByName(version_columns(anchors, batch, options)).localCheckpoint()
     old.unpersist()
     return widened
+
+
+def version_reach(options: Scd2Options) -> Column:
+    """The last sequence a stored version holds: its end, or a later delete it keeps."""
+    valid_to = F.col(backticked(options.valid_to))
+    if not options.sequences:
+        return valid_to
+    # A closed key's last version keeps later deletes as sequences past its end.
+    return F.greatest(valid_to, F.array_max(F.col(backticked(options.sequences))))
+
+
+def reaching_batch(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
+    """``rows`` without versions that end before the batch's earliest sequence, through a
+    constant bound Delta can skip files with (all of them when there is no such bound)."""
+    bound = pruning_bound(batch.min_sequence, batch.spec.sequence_type)
+    if bound is None:
+        return rows
+    valid_to = F.col(backticked(options.valid_to))
+    return rows.where(valid_to.isNull() | (version_reach(options) >= F.lit(bound)))
 
 
 def version_columns(rows: DataFrame, batch: ChangeBatch, options: Scd2Options) -> DataFrame:
