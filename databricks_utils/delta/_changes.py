@@ -142,6 +142,20 @@ def payload_hash(columns: list[str]) -> Column:
     return F.xxhash64(*parts) if parts else F.lit(0).cast("long")
 
 
+def change_events(
+    source: DataFrame,
+    spec: ChangeSpec,
+    sequence: Column,
+    delete_when: str | Column | None,
+) -> DataFrame:
+    """The source as events: the stored columns, ``SEQ`` and ``DELETE`` (nothing computed)."""
+    try:
+        flag = delete_flag(delete_when)
+        return source.select(*spec.stored, sequence.alias(SEQ), flag.alias(DELETE))
+    except Exception as error:
+        raise MergeInputError(f"delete_when {delete_when!r} cannot be evaluated: {error}") from None
+
+
 def collect_batch(
     source: DataFrame,
     spec: ChangeSpec,
@@ -149,11 +163,7 @@ def collect_batch(
     delete_when: str | Column | None,
 ) -> ChangeBatch:
     """One event per key and sequence, validated; raises before anything is written."""
-    try:
-        flag = delete_flag(delete_when)
-        events = source.select(*spec.stored, sequence.alias(SEQ), flag.alias(DELETE))
-    except Exception as error:
-        raise MergeInputError(f"delete_when {delete_when!r} cannot be evaluated: {error}") from None
+    events = change_events(source, spec, sequence, delete_when)
     upsert_hash = F.when(~F.col(DELETE), payload_hash(spec.payload))
     grouped = (
         events.repartition(*spec.keys)

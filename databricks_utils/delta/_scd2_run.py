@@ -1,5 +1,5 @@
-"""Running ``scd2_merge``: the in-order plan when it applies, else the general one; one
-MERGE, so at most one commit, either way."""
+"""Running ``scd2_merge``: the direct or the in-order plan when it applies, else the general
+one; one MERGE, so at most one commit, whichever runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from typing import Any
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
-from databricks_utils.delta._changes import SEQ, ChangeBatch, ChangeSpec, describe_examples
+from databricks_utils.delta._changes import (
+    SEQ,
+    ChangeBatch,
+    ChangeSpec,
+    change_events,
+    collect_batch,
+    describe_examples,
+)
+from databricks_utils.delta._scd2_direct import run_direct, takes_direct_plan
 from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_writes
 from databricks_utils.delta._scd2_plan import (
     ACTION,
@@ -25,7 +33,8 @@ from databricks_utils.delta._scd2_plan import (
     staged_changes,
     stored_sequences,
 )
-from databricks_utils.delta._target import Target
+from databricks_utils.delta._setup import Setup
+from databricks_utils.delta._target import Target, merge_counts
 from databricks_utils.delta.columns import backticked
 from databricks_utils.delta.errors import MergeInputError
 from databricks_utils.delta.result import MergeResult
@@ -33,17 +42,30 @@ from databricks_utils.delta.result import MergeResult
 _WRITES = ("insert", "update", "delete")
 
 
-def run_scd2(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult:
-    """Apply ``batch`` to ``target`` in at most one commit."""
+def run_scd2(
+    setup: Setup, source: DataFrame, delete_when: str | Column | None, options: Scd2Options
+) -> MergeResult:
+    """Apply the change events in ``source`` to the target in at most one commit."""
+    target, spec = setup.target, setup.spec
+    direct = target.exists and takes_direct_plan(options)
     if target.exists:
-        check_target_schema(target, batch.spec, options)
-        if batch.count == 0:
+        check_target_schema(target, spec, options)
+    if direct:
+        events = change_events(source, spec, setup.sequence, delete_when)
+        result = run_direct(target, events, spec, options)
+        if result is not None:
+            return result
+    batch = collect_batch(source, spec, setup.sequence, delete_when)
+    try:
+        if target.exists and batch.count == 0:
             return MergeResult(0, 0, 0, None, 0)
-        if batch.most_events_per_key == 1:
+        if target.exists and not direct and batch.most_events_per_key == 1:
             result = _run_in_order(target, batch, options)
             if result is not None:
                 return result
-    return _run_general(target, batch, options)
+        return _run_general(target, batch, options)
+    finally:
+        batch.release()
 
 
 def _run_in_order(target: Target, batch: ChangeBatch, options: Scd2Options) -> MergeResult | None:
@@ -168,28 +190,7 @@ def _merge(
     if options.merge_schema:
         builder = builder.withSchemaEvolution()
     metrics = builder.execute()
-    return _merge_counts(metrics, target)
-
-
-def _merge_counts(metrics: DataFrame | None, target: Target) -> dict[str, int]:
-    """The rows a MERGE wrote, from what ``execute()`` returns (Delta 3+) or else from the
-    commit's metrics in the table history."""
-    if metrics is not None:
-        row = metrics.head()
-        if row is not None:
-            return {
-                "insert": int(row["num_inserted_rows"] or 0),
-                "update": int(row["num_updated_rows"] or 0),
-                "delete": int(row["num_deleted_rows"] or 0),
-            }
-    assert target.table is not None
-    operation = target.table.history(1).head()
-    reported = (operation["operationMetrics"] or {}) if operation is not None else {}
-    return {
-        "insert": int(reported.get("numTargetRowsInserted", 0)),
-        "update": int(reported.get("numTargetRowsUpdated", 0)),
-        "delete": int(reported.get("numTargetRowsDeleted", 0)),
-    }
+    return merge_counts(metrics, target)
 
 
 def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Column]:

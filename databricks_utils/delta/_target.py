@@ -52,6 +52,27 @@ class Target:
         return self.latest_version()
 
 
+def merge_counts(metrics: DataFrame | None, target: Target) -> dict[str, int]:
+    """The rows a MERGE wrote, from what ``execute()`` returns (Delta 3+) or else from the
+    commit's metrics in the table history."""
+    if metrics is not None:
+        row = metrics.head()
+        if row is not None:
+            return {
+                "insert": int(row["num_inserted_rows"] or 0),
+                "update": int(row["num_updated_rows"] or 0),
+                "delete": int(row["num_deleted_rows"] or 0),
+            }
+    assert target.table is not None
+    operation = target.table.history(1).head()
+    reported = (operation["operationMetrics"] or {}) if operation is not None else {}
+    return {
+        "insert": int(reported.get("numTargetRowsInserted", 0)),
+        "update": int(reported.get("numTargetRowsUpdated", 0)),
+        "delete": int(reported.get("numTargetRowsDeleted", 0)),
+    }
+
+
 def resolve_target(target: object, spark: SparkSession) -> Target:
     """Look ``target`` (a table name or a ``DeltaTable``) up."""
     if isinstance(target, DeltaTable):

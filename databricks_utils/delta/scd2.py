@@ -96,7 +96,6 @@ def scd2_merge(
         |  2|  Bob| Rome| 10|        10|    NULL|       NULL|
         +---+-----+-----+---+----------+--------+-----------+
     """
-    from databricks_utils.delta._changes import collect_batch
     from databricks_utils.delta._scd2_plan import Scd2Options
     from databricks_utils.delta._scd2_run import run_scd2
     from databricks_utils.delta._setup import prepare
@@ -143,11 +142,7 @@ def scd2_merge(
         sequences=sequences,
         merge_schema=merge_schema,
     )
-    batch = collect_batch(source, spec, setup.sequence, delete_when)
-    try:
-        return run_scd2(setup.target, batch, options)
-    finally:
-        batch.release()
+    return run_scd2(setup, source, delete_when, options)
 
 
 def _refuse_unstored(columns: list[str], payload: list[str], argument: str) -> None:

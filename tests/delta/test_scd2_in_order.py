@@ -1,5 +1,6 @@
-"""scd2_merge's in-order plan: the same tables and results as the general plan, and a clean
-hand-over to the general plan (nothing written twice) when a batch is not in order."""
+"""scd2_merge's plans for in-order batches (direct, and pre-joined for the options the direct
+plan cannot serve): the same tables and results as the general plan, and a clean hand-over
+to the general plan (nothing written twice) when a batch is not in order."""
 
 from __future__ import annotations
 
@@ -29,7 +30,12 @@ IN_ORDER_BATCHES: list[list[tuple[Any, ...]]] = [
 ]
 
 OPTIONS = [
-    pytest.param({}, id="defaults"),
+    pytest.param({}, "direct", id="defaults"),
+    pytest.param(
+        {"track_history": ["v"], "current_flag": "is_current", "valid_to": "until"},
+        "direct",
+        id="direct-with-options",
+    ),
     pytest.param(
         {
             "track_sequences": False,
@@ -37,24 +43,36 @@ OPTIONS = [
             "track_history": ["v"],
             "current_flag": "is_current",
         },
+        "pre-joined",
         id="every-option",
     ),
 ]
 
 
+FAST_PLANS = {"direct": "run_direct", "pre-joined": "_run_in_order"}
+
+
 @pytest.fixture
-def in_order_runs(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
-    """Records, per call, whether the in-order plan wrote the batch."""
-    runs: list[bool] = []
-    original = _scd2_run._run_in_order
+def in_order_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
+    """Records each attempt of a fast plan: the plan, and whether it wrote the batch."""
+    runs: list[tuple[str, bool]] = []
 
-    def recorded(*args: Any) -> MergeResult | None:
-        result = original(*args)
-        runs.append(result is not None)
-        return result
+    def recorder(plan: str, original: Any) -> Any:
+        def recorded(*args: Any) -> MergeResult | None:
+            result = original(*args)
+            runs.append((plan, result is not None))
+            return result
 
-    monkeypatch.setattr(_scd2_run, "_run_in_order", recorded)
+        return recorded
+
+    for plan, function in FAST_PLANS.items():
+        monkeypatch.setattr(_scd2_run, function, recorder(plan, getattr(_scd2_run, function)))
     return runs
+
+
+def _general_plan_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    for function in FAST_PLANS.values():
+        monkeypatch.setattr(_scd2_run, function, lambda *args: None)
 
 
 def _apply(spark: Any, table: str, rows: list[tuple[Any, ...]], **options: Any) -> MergeResult:
@@ -70,12 +88,13 @@ def _apply(spark: Any, table: str, rows: list[tuple[Any, ...]], **options: Any) 
     )
 
 
-@pytest.mark.parametrize("options", OPTIONS)
+@pytest.mark.parametrize(("options", "plan"), OPTIONS)
 def test_in_order_batches_give_the_general_plans_table_and_results(
     spark: Any,
     monkeypatch: pytest.MonkeyPatch,
-    in_order_runs: list[bool],
+    in_order_runs: list[tuple[str, bool]],
     options: dict[str, Any],
+    plan: str,
 ) -> None:
     from chispa import assert_df_equality
 
@@ -84,9 +103,9 @@ def test_in_order_batches_give_the_general_plans_table_and_results(
     spark.sql(f"DROP TABLE IF EXISTS {general}")
     try:
         fast_results = [_apply(spark, fast, rows, **options) for rows in IN_ORDER_BATCHES]
-        assert in_order_runs == [True] * (len(IN_ORDER_BATCHES) - 1)
+        assert in_order_runs == [(plan, True)] * (len(IN_ORDER_BATCHES) - 1)
 
-        monkeypatch.setattr(_scd2_run, "_run_in_order", lambda *args: None)
+        _general_plan_only(monkeypatch)
         general_results = [_apply(spark, general, rows, **options) for rows in IN_ORDER_BATCHES]
 
         assert fast_results == general_results
@@ -99,7 +118,7 @@ def test_in_order_batches_give_the_general_plans_table_and_results(
 
 
 def test_a_late_event_hands_over_to_the_general_plan_in_one_commit(
-    spark: Any, table: str, in_order_runs: list[bool]
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
 ) -> None:
     _apply(spark, table, [(1, "a", "x", 10, "U"), (2, "b", "x", 10, "U")])
     _apply(spark, table, [(1, "a", "x", 20, "U"), (2, "c", "x", 30, "U")])
@@ -107,7 +126,7 @@ def test_a_late_event_hands_over_to_the_general_plan_in_one_commit(
 
     result = _apply(spark, table, [(1, "b", "x", 15, "U"), (2, "d", "x", 40, "U")])
 
-    assert in_order_runs == [True, False]
+    assert in_order_runs == [("direct", True), ("direct", False)]
     assert result == MergeResult(inserted=3, updated=2, deleted=0, version=before + 1)
     assert version_of(spark, table) == before + 1
     rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
@@ -122,7 +141,7 @@ def test_a_late_event_hands_over_to_the_general_plan_in_one_commit(
 
 
 def test_a_replayed_batch_and_a_stray_delete_write_nothing(
-    spark: Any, table: str, in_order_runs: list[bool]
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
 ) -> None:
     batch = [(1, "a", "x", 10, "U")]
     _apply(spark, table, batch)
@@ -131,14 +150,14 @@ def test_a_replayed_batch_and_a_stray_delete_write_nothing(
     replay = _apply(spark, table, batch)
     stray = _apply(spark, table, [(9, None, None, 20, "D")])
 
-    assert in_order_runs == [False, False]
+    assert in_order_runs == [("direct", False), ("direct", False)]
     assert replay == MergeResult(inserted=0, updated=0, deleted=0, version=None)
     assert stray == MergeResult(0, 0, 0, None, ignored_deletes=1)
     assert version_of(spark, table) == before
 
 
 def test_timestamp_sequences_take_the_in_order_plan(
-    spark: Any, table: str, in_order_runs: list[bool]
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
 ) -> None:
     from datetime import datetime
 
@@ -149,7 +168,7 @@ def test_timestamp_sequences_take_the_in_order_plan(
     for rows in ([(1, "a", first), (2, "b", first)], [(1, "c", second)], [(2, "b", third)]):
         scd2_merge(table, spark.createDataFrame(rows, schema), "id", "ts")
 
-    assert in_order_runs == [True, True]
+    assert in_order_runs == [("direct", True), ("direct", True)]
     expected = spark.createDataFrame(
         [
             (1, "a", first, first, second, None),

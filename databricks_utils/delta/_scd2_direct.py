@@ -1,0 +1,174 @@
+"""The direct plan of ``scd2_merge``: the batch goes straight into one MERGE, no pre-join.
+
+It applies when each key has one event after everything stored for it, with the default
+storage (absorbed sequences kept, NULLs not ignored, no schema evolution). Each upsert is
+staged twice: a closing row matches the key's open version when its tracked values differ
+(or the event deletes) and closes it; an opening row matches the open version when they are
+equal and extends it, and is inserted as a new version when nothing matches. The MERGE thus
+reads the target only for its own two passes.
+
+Anything else stops the MERGE before it commits, through ``raise_error`` carrying
+``NOT_IN_ORDER``: several events (or a NULL key or sequence) for a key while staging, an
+event not after a stored version of its key in the MERGE condition (so before any file is
+written), a delete without an open version when inserting. The caller then plans the batch
+again.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType
+
+from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
+from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER
+from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
+from databricks_utils.delta._target import Target, merge_counts
+from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
+from databricks_utils.delta.result import MergeResult
+
+EVENTS = f"{INTERNAL_PREFIX}events"
+EVENT = f"{INTERNAL_PREFIX}event"
+OPENS = f"{INTERNAL_PREFIX}opens"
+
+
+def takes_direct_plan(options: Scd2Options) -> bool:
+    """Whether the options leave the open version enough to decide every write."""
+    # An ignored NULL needs the open version's value in the inserted row, which a MERGE
+    # insert cannot read; without absorbed sequences an unchanged event writes nothing but
+    # still matches, and the MERGE would commit an empty rewrite.
+    return (
+        options.sequences is not None
+        and not options.ignore_null_updates
+        and not (options.merge_schema)
+    )
+
+
+def run_direct(
+    target: Target, events: DataFrame, spec: ChangeSpec, options: Scd2Options
+) -> MergeResult | None:
+    """The direct plan's result, or ``None`` (nothing written) when it does not apply to
+    the batch."""
+    assert target.table is not None
+    try:
+        metrics = (
+            target.table.alias("t")
+            .merge(_staged(events, spec).alias("s"), _condition(spec, options))
+            .whenMatchedUpdate(condition=~_source(OPENS), set=_closed(options))
+            .whenMatchedUpdate(condition=_source(OPENS), set=_extended(spec, options))
+            .whenNotMatchedInsert(condition=_source(OPENS), values=_opened(spec, options))
+            .whenNotMatchedInsert(condition=_source(DELETE), values=_stray_delete(spec))
+            .execute()
+        )
+    except Exception as error:
+        if NOT_IN_ORDER in str(error):
+            return None
+        raise
+    counts = merge_counts(metrics, target)
+    if not any(counts.values()):
+        return MergeResult(0, 0, 0, None, 0)
+    return MergeResult(
+        inserted=counts["insert"],
+        updated=counts["update"],
+        deleted=counts["delete"],
+        version=target.latest_version(),
+        ignored_deletes=0,
+    )
+
+
+def _staged(events: DataFrame, spec: ChangeSpec) -> DataFrame:
+    """One closing row per event, and an opening row per upsert; raises ``NOT_IN_ORDER``
+    for a key with several events or a NULL key or sequence."""
+    fields = [*spec.payload, SEQ, DELETE]
+    per_key = events.groupBy(*spec.keys).agg(
+        F.count(F.lit(1)).alias(EVENTS), F.first(F.struct(*fields)).alias(EVENT)
+    )
+    event = F.col(EVENT)
+    unusable = functools.reduce(
+        lambda a, b: a | b,
+        [F.col(EVENTS) > 1, event[SEQ].isNull(), *[F.col(k).isNull() for k in spec.keys]],
+    )
+    closing, opening = F.lit(False), F.lit(True)
+    opens = F.when(event[DELETE], F.array(closing)).otherwise(F.array(closing, opening))
+    return per_key.where(F.when(unusable, F.raise_error(F.lit(NOT_IN_ORDER))).isNull()).select(
+        *[F.col(backticked(k)) for k in spec.keys],
+        *[event[c].alias(c) for c in fields],
+        F.explode(opens).alias(OPENS),
+    )
+
+
+def _condition(spec: ChangeSpec, options: Scd2Options) -> Column:
+    keys = functools.reduce(lambda a, b: a & b, [_target(k) == _source(k) for k in spec.keys])
+    reach = F.greatest(
+        _target(options.valid_from),
+        _target(options.valid_to),
+        F.array_max(_target(_sequences(options))),
+    )
+    is_open = _target(options.valid_to).isNull()
+    matches = F.when(_source(OPENS), is_open & _same_tracked(options)).otherwise(
+        is_open & (_source(DELETE) | ~_same_tracked(options))
+    )
+    return keys & F.when(_source(SEQ) <= reach, F.raise_error(F.lit(NOT_IN_ORDER))).otherwise(
+        matches
+    )
+
+
+def _same_tracked(options: Scd2Options) -> Column:
+    return functools.reduce(
+        lambda a, b: a & b,
+        [_source(c).eqNullSafe(_target(c)) for c in options.tracked],
+        F.lit(True),
+    )
+
+
+def _sequences(options: Scd2Options) -> str:
+    assert options.sequences is not None
+    return options.sequences
+
+
+def _absorbed(options: Scd2Options) -> Column:
+    return F.coalesce(_target(_sequences(options)), F.array(_target(options.valid_from)))
+
+
+def _closed(options: Scd2Options) -> dict[str, str | Column]:
+    values = {
+        options.valid_to: _source(SEQ),
+        _sequences(options): stored_sequences(_absorbed(options), _target(options.valid_from)),
+    }
+    if options.current_flag:
+        values[options.current_flag] = F.lit(False)
+    return _assignments(values)
+
+
+def _extended(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
+    values = {c: _source(c) for c in spec.payload}
+    values[_sequences(options)] = F.concat(_absorbed(options), F.array(_source(SEQ)))
+    return _assignments(values)
+
+
+def _opened(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
+    values = {c: _source(c) for c in spec.stored}
+    values[options.valid_from] = _source(SEQ)
+    values[options.valid_to] = F.lit(None).cast(spec.sequence_type)
+    values[_sequences(options)] = F.lit(None).cast(ArrayType(spec.sequence_type))
+    if options.current_flag:
+        values[options.current_flag] = F.lit(True)
+    return _assignments(values)
+
+
+def _stray_delete(spec: ChangeSpec) -> dict[str, str | Column]:
+    return _assignments({spec.keys[0]: F.raise_error(F.lit(NOT_IN_ORDER))})
+
+
+def _assignments(values: dict[str, Column]) -> dict[str, str | Column]:
+    return {backticked(name): value for name, value in values.items()}
+
+
+def _source(column: str) -> Column:
+    return F.col(f"s.{backticked(column)}")
+
+
+def _target(column: str) -> Column:
+    return F.col(f"t.{backticked(column)}")
