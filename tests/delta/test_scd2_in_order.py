@@ -4,6 +4,7 @@ to the general plan (nothing written twice) when a batch is not in order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -57,7 +58,7 @@ def in_order_runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     """Records each attempt of a fast plan: the plan, and whether it wrote the batch."""
     runs: list[tuple[str, bool]] = []
 
-    def recorder(plan: str, original: Any) -> Any:
+    def recorder(plan: str, original: Callable[..., MergeResult | None]) -> Any:
         def recorded(*args: Any) -> MergeResult | None:
             result = original(*args)
             runs.append((plan, result is not None))
