@@ -12,7 +12,8 @@ Then how ``scd2_merge`` grows from a 1M- to a 5M-row dimension at a fixed batch,
 ``deduplicate`` against a ``row_number()`` window on 5M rows.
 
 Each approach first runs ``--warmup`` unmeasured rounds (JIT and code generation warm-up,
-paid once per process), then ``--rounds`` measured ones; medians are printed.
+paid once per process), then ``--rounds`` measured ones, each round starting with another
+approach; medians are printed.
 
 Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 3] [--warmup 1]``.
 """
@@ -187,9 +188,11 @@ def _compare_upserts(
     for round_ in range(1, warmup + rounds + 1):
         batch = _batch(spark, rows, changed, round_)
         batch.count()
-        for name, run in approaches.items():
+        names = list(approaches)
+        # Each round starts with another approach, so none always runs first after the batch.
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
             started = time.perf_counter()
-            run(batch)
+            approaches[name](batch)
             timings[name].append(time.perf_counter() - started)
         if round_ <= warmup:
             for values in timings.values():

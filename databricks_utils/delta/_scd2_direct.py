@@ -38,11 +38,12 @@ def takes_direct_plan(options: Scd2Options) -> bool:
     """Whether the options leave the open version enough to decide every write."""
     # An ignored NULL needs the open version's value in the inserted row, which a MERGE
     # insert cannot read; without absorbed sequences an unchanged event writes nothing but
-    # still matches, and the MERGE would commit an empty rewrite.
+    # still matches, and the MERGE would commit an empty rewrite; schema evolution adds
+    # columns the condition would compare with before they exist.
     return (
         options.sequences is not None
         and not options.ignore_null_updates
-        and not (options.merge_schema)
+        and not options.merge_schema
     )
 
 
@@ -56,10 +57,10 @@ def run_direct(
         metrics = (
             target.table.alias("t")
             .merge(_staged(events, spec).alias("s"), _condition(spec, options))
-            .whenMatchedUpdate(condition=~_source(OPENS), set=_closed(options))
-            .whenMatchedUpdate(condition=_source(OPENS), set=_extended(spec, options))
-            .whenNotMatchedInsert(condition=_source(OPENS), values=_opened(spec, options))
-            .whenNotMatchedInsert(condition=_source(DELETE), values=_stray_delete(spec))
+            .whenMatchedUpdate(set=_updated(spec, options))
+            .whenNotMatchedInsert(
+                condition=_source(OPENS) | _source(DELETE), values=_opened(spec, options)
+            )
             .execute()
         )
     except Exception as error:
@@ -82,8 +83,9 @@ def _staged(events: DataFrame, spec: ChangeSpec) -> DataFrame:
     """One closing row per event, and an opening row per upsert; raises ``NOT_IN_ORDER``
     for a key with several events or a NULL key or sequence."""
     fields = [*spec.payload, SEQ, DELETE]
+    event_struct = F.struct(*[F.col(backticked(c)) for c in fields])
     per_key = events.groupBy(*spec.keys).agg(
-        F.count(F.lit(1)).alias(EVENTS), F.first(F.struct(*fields)).alias(EVENT)
+        F.count(F.lit(1)).alias(EVENTS), F.first(event_struct).alias(EVENT)
     )
     event = F.col(EVENT)
     unusable = functools.reduce(
@@ -132,34 +134,35 @@ def _absorbed(options: Scd2Options) -> Column:
     return F.coalesce(_target(_sequences(options)), F.array(_target(options.valid_from)))
 
 
-def _closed(options: Scd2Options) -> dict[str, str | Column]:
-    values = {
-        options.valid_to: _source(SEQ),
-        _sequences(options): stored_sequences(_absorbed(options), _target(options.valid_from)),
-    }
+def _updated(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
+    """The open version closed by a closing row, or extended by an opening row (one
+    unconditional clause: each clause adds a test per row to the MERGE's rewrite)."""
+    extends = _source(OPENS)
+    absorbed = _absorbed(options)
+    values = {c: F.when(extends, _source(c)).otherwise(_target(c)) for c in spec.payload}
+    values[options.valid_to] = F.when(extends, _target(options.valid_to)).otherwise(_source(SEQ))
+    values[_sequences(options)] = F.when(
+        extends, F.concat(absorbed, F.array(_source(SEQ)))
+    ).otherwise(stored_sequences(absorbed, _target(options.valid_from)))
     if options.current_flag:
-        values[options.current_flag] = F.lit(False)
-    return _assignments(values)
-
-
-def _extended(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
-    values = {c: _source(c) for c in spec.payload}
-    values[_sequences(options)] = F.concat(_absorbed(options), F.array(_source(SEQ)))
+        values[options.current_flag] = extends
     return _assignments(values)
 
 
 def _opened(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
+    """A new version from an opening row; a closing row of a delete gets here only when
+    its key has no open version, which raises ``NOT_IN_ORDER``."""
     values = {c: _source(c) for c in spec.stored}
+    first_key = spec.keys[0]
+    values[first_key] = F.when(_source(DELETE), F.raise_error(F.lit(NOT_IN_ORDER))).otherwise(
+        _source(first_key)
+    )
     values[options.valid_from] = _source(SEQ)
     values[options.valid_to] = F.lit(None).cast(spec.sequence_type)
     values[_sequences(options)] = F.lit(None).cast(ArrayType(spec.sequence_type))
     if options.current_flag:
         values[options.current_flag] = F.lit(True)
     return _assignments(values)
-
-
-def _stray_delete(spec: ChangeSpec) -> dict[str, str | Column]:
-    return _assignments({spec.keys[0]: F.raise_error(F.lit(NOT_IN_ORDER))})
 
 
 def _assignments(values: dict[str, Column]) -> dict[str, str | Column]:

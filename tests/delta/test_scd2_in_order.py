@@ -179,3 +179,23 @@ def test_timestamp_sequences_take_the_in_order_plan(
         f"{schema}, __START_AT TIMESTAMP, __END_AT TIMESTAMP, __SEQUENCES ARRAY<TIMESTAMP>",
     )
     assert_df_equality(spark.table(table), expected, ignore_row_order=True, ignore_nullable=True)
+
+
+def test_several_events_for_a_new_key_hand_over_to_the_general_plan(
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
+) -> None:
+    _apply(spark, table, [(1, "a", "x", 10, "U")])
+    before = version_of(spark, table)
+    # Nothing stored matches key 2, so only the batch itself can tell its events apart.
+    batch = [(2, "a", "x", 10, "U"), (2, "b", "x", 20, "U"), (2, "b", "x", 20, "U")]
+
+    result = _apply(spark, table, batch)
+
+    assert in_order_runs == [("direct", False)]
+    assert result == MergeResult(inserted=2, updated=0, deleted=0, version=before + 1)
+    rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
+    assert sorted(tuple(r) for r in rows.collect()) == [
+        (1, "a", 10, None, None),
+        (2, "a", 10, 20, None),
+        (2, "b", 20, None, None),
+    ]
