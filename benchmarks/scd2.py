@@ -15,7 +15,7 @@ Each approach first runs ``--warmup`` unmeasured rounds (JIT and code generation
 paid once per process), then ``--rounds`` measured ones, each round starting with another
 approach; medians are printed.
 
-Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 3] [--warmup 1]``.
+Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5] [--warmup 1]``.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--large", type=int, default=5_000_000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=1)
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--dedup-rows", type=int, default=5_000_000)

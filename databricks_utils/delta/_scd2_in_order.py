@@ -1,4 +1,6 @@
-"""The in-order plan of ``scd2_merge``: one event per key, after everything stored for it.
+"""The pre-joined in-order plan of ``scd2_merge``: one event per key, after everything stored
+for it, with the options the direct plan (``_scd2_direct``) cannot serve: ignored NULLs,
+no absorbed sequences, schema evolution.
 
 The MERGE source is the batch joined with each key's latest stored version, left for Delta
 to compute once inside the MERGE (no job of our own): the event extends the open version,
