@@ -23,7 +23,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
-from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER
+from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_result
 from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
 from databricks_utils.delta._target import Target, merge_counts
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
@@ -52,10 +52,12 @@ def run_direct(
 ) -> MergeResult | None:
     """The direct plan's result, or ``None`` (nothing written) when it does not apply to
     the batch."""
-    assert target.table is not None
-    try:
+    table = target.table
+    assert table is not None
+
+    def merge() -> dict[str, int]:
         metrics = (
-            target.table.alias("t")
+            table.alias("t")
             .merge(_staged(events, spec).alias("s"), _condition(spec, options))
             .whenMatchedUpdate(set=_updated(spec, options))
             .whenNotMatchedInsert(
@@ -63,20 +65,9 @@ def run_direct(
             )
             .execute()
         )
-    except Exception as error:
-        if NOT_IN_ORDER in str(error):
-            return None
-        raise
-    counts = merge_counts(metrics, target)
-    if not any(counts.values()):
-        return MergeResult(0, 0, 0, None, 0)
-    return MergeResult(
-        inserted=counts["insert"],
-        updated=counts["update"],
-        deleted=counts["delete"],
-        version=target.latest_version(),
-        ignored_deletes=0,
-    )
+        return merge_counts(metrics, target)
+
+    return in_order_result(target, merge)
 
 
 def _staged(events: DataFrame, spec: ChangeSpec) -> DataFrame:

@@ -12,6 +12,7 @@ through ``raise_error`` carrying ``NOT_IN_ORDER``; the caller then runs the gene
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -31,6 +32,7 @@ from databricks_utils.delta._scd2_plan import (
 )
 from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
+from databricks_utils.delta.result import MergeResult
 
 NOT_IN_ORDER = (
     "databricks_utils scd2_merge: the batch does not follow the stored history (late, "
@@ -40,6 +42,26 @@ NOT_IN_ORDER = (
 EVENT = f"{INTERNAL_PREFIX}event"
 LATEST = f"{INTERNAL_PREFIX}latest"
 WRITE = f"{INTERNAL_PREFIX}write"
+
+
+def in_order_result(target: Target, merge: Callable[[], dict[str, int]]) -> MergeResult | None:
+    """What an in-order plan's ``merge`` wrote (rows by action), or ``None`` when it stopped
+    on ``NOT_IN_ORDER`` with nothing written."""
+    try:
+        counts = merge()
+    except Exception as error:
+        if NOT_IN_ORDER in str(error):
+            return None
+        raise
+    if not any(counts.values()):
+        return MergeResult(0, 0, 0, None, 0)
+    return MergeResult(
+        inserted=counts["insert"],
+        updated=counts["update"],
+        deleted=counts["delete"],
+        version=target.latest_version(),
+        ignored_deletes=0,
+    )
 
 
 def in_order_writes(target: Target, batch: ChangeBatch, options: Scd2Options) -> DataFrame:

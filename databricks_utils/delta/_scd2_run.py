@@ -18,7 +18,7 @@ from databricks_utils.delta._changes import (
     describe_examples,
 )
 from databricks_utils.delta._scd2_direct import run_direct, takes_direct_plan
-from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_writes
+from databricks_utils.delta._scd2_in_order import in_order_result, in_order_writes
 from databricks_utils.delta._scd2_plan import (
     ACTION,
     END,
@@ -73,20 +73,9 @@ def _run_in_order(target: Target, batch: ChangeBatch, options: Scd2Options) -> M
     order after the stored history."""
     writes = in_order_writes(target, batch, options)
     valid_to = F.col(f"t.{backticked(options.valid_to)}")
-    try:
-        counts = _merge(target, writes, batch.spec, options, valid_to.isNull(), deletes=False)
-    except Exception as error:
-        if NOT_IN_ORDER in str(error):
-            return None
-        raise
-    if not any(counts.values()):
-        return MergeResult(0, 0, 0, None, 0)
-    return MergeResult(
-        inserted=counts["insert"],
-        updated=counts["update"],
-        deleted=counts["delete"],
-        version=target.latest_version(),
-        ignored_deletes=0,
+    return in_order_result(
+        target,
+        lambda: _merge(target, writes, batch.spec, options, valid_to.isNull(), deletes=False),
     )
 
 
