@@ -13,7 +13,10 @@ Then how ``scd2_merge`` grows from a 1M- to a 5M-row dimension at a fixed batch,
 
 Each approach first runs ``--warmup`` unmeasured rounds (JIT and code generation warm-up,
 paid once per process), then ``--rounds`` measured ones, each round starting with another
-approach; medians are printed.
+approach. Printed: medians, the median of the per-round ratios (the approaches of one round
+share the machine's state, so the paired ratio is steadier than a ratio of medians), and
+where each MERGE spent its time (Delta's ``operationMetrics``: materializing the source,
+which for mack includes its pre-join; the scan for matches; the rewrite).
 
 Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5] [--warmup 1]``.
 """
@@ -21,16 +24,30 @@ Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5]
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 # benchmarks/logging.py would shadow the standard library's logging for `python benchmarks/…`.
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent.resolve()]
+
+
+OURS = "scd2_merge"
+PLAIN = "plain SCD1 MERGE"
+MACK = "mack type_2_scd_upsert"
+WINDOW = "row_number() window"
+#: Printed phase → Delta MERGE operation metric (milliseconds).
+PHASES = {
+    "source": "materializeSourceTimeMs",
+    "scan": "scanTimeMs",
+    "rewrite": "rewriteTimeMs",
+}
 
 
 def main() -> None:
@@ -47,30 +64,50 @@ def main() -> None:
     spark = _session()
     print(f"Spark {spark.version}, {spark.sparkContext.defaultParallelism} cores\n")
 
-    upserts = _compare_upserts(spark, args.rows, args.changed, args.rounds, args.warmup)
-    floor = upserts["plain SCD1 MERGE"]
+    rounds = _compare_upserts(spark, args.rows, args.changed, args.rounds, args.warmup)
+    upserts = {name: statistics.median(r.seconds for r in runs) for name, runs in rounds.items()}
+    floor = upserts[PLAIN]
     print(
         f"\nSCD2 upsert of {int(args.rows * args.changed):,} changed keys into {args.rows:,} rows"
     )
-    print(f"{'approach':<24}{'median s':>10}{'vs plain MERGE':>16}")
+    print(
+        f"{'approach':<24}{'median s':>10}{'vs plain MERGE':>16}"
+        f"{'source s':>10}{'scan s':>8}{'rewrite s':>11}"
+    )
     for name, seconds in upserts.items():
-        print(f"{name:<24}{seconds:>10.2f}{seconds / floor:>15.2f}x")
-    if "mack type_2_scd_upsert" in upserts:
-        ratio = upserts["scd2_merge"] / upserts["mack type_2_scd_upsert"]
-        print(f"scd2_merge / mack = {ratio:.2f}x (below 1 is faster)")
+        phases = [statistics.median(r.phases[p] for r in rounds[name]) for p in PHASES]
+        print(
+            f"{name:<24}{seconds:>10.2f}{seconds / floor:>15.2f}x"
+            f"{phases[0]:>10.2f}{phases[1]:>8.2f}{phases[2]:>11.2f}"
+        )
+    for other in (PLAIN, MACK):
+        if other in rounds:
+            paired = [
+                ours.seconds / theirs.seconds
+                for ours, theirs in zip(rounds[OURS], rounds[other], strict=True)
+            ]
+            print(
+                f"scd2_merge / {other}, per round: median {statistics.median(paired):.2f}x "
+                f"(range {min(paired):.2f}x to {max(paired):.2f}x; below 1 is faster)"
+            )
 
     if "scaling" not in args.skip:
         _scaling(spark, args, upserts)
     if "dedup" not in args.skip:
         dedup = _compare_dedup(spark, args.dedup_rows, args.rounds, args.warmup)
+        window = dedup[WINDOW]
         print(f"\nDeduplicate {args.dedup_rows:,} rows (≈2.5 rows per key)")
-        for name, seconds in dedup.items():
-            ratio = seconds / dedup["row_number() window"]
-            print(f"{name:<24}{seconds:>10.2f}s{ratio:>10.2f}x")
+        print(f"{'approach':<24}{'median s':>10}{'vs window, per round':>30}")
+        for name, values in dedup.items():
+            paired = [mine / theirs for mine, theirs in zip(values, window, strict=True)]
+            print(
+                f"{name:<24}{statistics.median(values):>10.2f}"
+                f"{statistics.median(paired):>11.2f}x ({min(paired):.2f}x to {max(paired):.2f}x)"
+            )
 
 
 def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) -> None:
-    large = _compare_upserts(
+    rounds = _compare_upserts(
         spark,
         args.large,
         args.changed * args.rows / args.large,
@@ -78,8 +115,9 @@ def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) ->
         args.warmup,
         mack=False,
     )
+    large = {name: statistics.median(r.seconds for r in runs) for name, runs in rounds.items()}
     print(f"\nScaling at a fixed batch of {int(args.rows * args.changed):,} changed keys")
-    for name in ("scd2_merge", "plain SCD1 MERGE"):
+    for name in (OURS, PLAIN):
         growth = large[name] / upserts[name]
         print(
             f"{name:<24}{args.rows:>11,} rows {upserts[name]:6.2f}s  "
@@ -137,9 +175,17 @@ def _batch(spark: Any, rows: int, changed: float, round_: int) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Round:
+    """One measured call: its wall time and its MERGE's phases (seconds)."""
+
+    seconds: float
+    phases: dict[str, float]
+
+
 def _compare_upserts(
     spark: Any, rows: int, changed: float, rounds: int, warmup: int, *, mack: bool = True
-) -> dict[str, float]:
+) -> dict[str, list[Round]]:
     from delta.tables import DeltaTable
     from pyspark.sql import functions as F
 
@@ -155,9 +201,10 @@ def _compare_upserts(
         F.lit(None).cast("array<long>").alias("__SEQUENCES"),
     ).write.format("delta").saveAsTable(f"ours_{tag}")
     base.write.format("delta").saveAsTable(f"plain_{tag}")
+    tables = {OURS: f"ours_{tag}", PLAIN: f"plain_{tag}", MACK: f"mack_{tag}"}
     approaches: dict[str, Callable[[Any], None]] = {
-        "scd2_merge": lambda batch: _ignore(scd2_merge(f"ours_{tag}", batch, "id", "seq")),
-        "plain SCD1 MERGE": lambda batch: _ignore(
+        OURS: lambda batch: _ignore(scd2_merge(f"ours_{tag}", batch, "id", "seq")),
+        PLAIN: lambda batch: _ignore(
             DeltaTable.forName(spark, f"plain_{tag}")
             .alias("t")
             .merge(batch.alias("s"), "t.id = s.id")
@@ -178,13 +225,13 @@ def _compare_upserts(
                 F.lit(1).cast("long").alias("effective_time"),
                 F.lit(None).cast("long").alias("end_time"),
             ).write.format("delta").saveAsTable(f"mack_{tag}")
-            approaches["mack type_2_scd_upsert"] = lambda batch: mack_module.type_2_scd_upsert(
+            approaches[MACK] = lambda batch: mack_module.type_2_scd_upsert(
                 DeltaTable.forName(spark, f"mack_{tag}"),
                 batch.withColumnRenamed("seq", "effective_time"),
                 "id",
                 ["name", "city", "amount"],
             )
-    timings: dict[str, list[float]] = {name: [] for name in approaches}
+    timings: dict[str, list[Round]] = {name: [] for name in approaches}
     for round_ in range(1, warmup + rounds + 1):
         batch = _batch(spark, rows, changed, round_)
         batch.count()
@@ -193,7 +240,8 @@ def _compare_upserts(
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
             started = time.perf_counter()
             approaches[name](batch)
-            timings[name].append(time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            timings[name].append(Round(seconds, _merge_phases(spark, tables[name])))
         if round_ <= warmup:
             for values in timings.values():
                 values.pop()
@@ -201,13 +249,21 @@ def _compare_upserts(
             continue
         print(
             f"  {rows:,} rows, round {round_ - warmup}: "
-            + ", ".join(f"{name} {values[-1]:.2f}s" for name, values in timings.items()),
+            + ", ".join(f"{name} {values[-1].seconds:.2f}s" for name, values in timings.items()),
             flush=True,
         )
-    return {name: statistics.median(values) for name, values in timings.items()}
+    return timings
 
 
-def _compare_dedup(spark: Any, rows: int, rounds: int, warmup: int) -> dict[str, float]:
+def _merge_phases(spark: Any, table: str) -> dict[str, float]:
+    """The last MERGE's phases in seconds, from the table's history."""
+    from delta.tables import DeltaTable
+
+    metrics = DeltaTable.forName(spark, table).history(1).collect()[0]["operationMetrics"]
+    return {phase: int(metrics.get(metric, 0)) / 1000 for phase, metric in PHASES.items()}
+
+
+def _compare_dedup(spark: Any, rows: int, rounds: int, warmup: int) -> dict[str, list[float]]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -226,20 +282,30 @@ def _compare_dedup(spark: Any, rows: int, rounds: int, warmup: int) -> dict[str,
         ranked = Window.partitionBy("id").orderBy(F.col("ts").desc())
         return events.withColumn("rn", F.row_number().over(ranked)).where("rn = 1").drop("rn")
 
+    def max_struct() -> Any:
+        latest = F.max(F.struct("ts", "name", "amount")).alias("latest")
+        return events.groupBy("id").agg(latest).select("id", "latest.*")
+
     approaches = {
         "deduplicate": lambda: deduplicate(events, "id", "ts"),
-        "row_number() window": window,
+        WINDOW: window,
+        "max(struct) aggregate": max_struct,
     }
+    for name, build in approaches.items():
+        plan = build()._jdf.queryExecution().executedPlan().toString()
+        operators = sorted(set(re.findall(r"(\w+Aggregate|WindowGroupLimit|\bSort\b)", plan)))
+        print(f"  {name}: {', '.join(operators)}")
     timings: dict[str, list[float]] = {name: [] for name in approaches}
     for _ in range(warmup):
         for build in approaches.values():
             build().write.format("noop").mode("overwrite").save()
-    for _ in range(rounds):
-        for name, build in approaches.items():
+    names = list(approaches)
+    for round_ in range(rounds):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
             started = time.perf_counter()
-            build().write.format("noop").mode("overwrite").save()
+            approaches[name]().write.format("noop").mode("overwrite").save()
             timings[name].append(time.perf_counter() - started)
-    return {name: statistics.median(values) for name, values in timings.items()}
+    return timings
 
 
 def _ignore(_: object) -> None:

@@ -1,8 +1,9 @@
 """One row per key: ``row_number()`` over the key, ordered by the ordering, then the row.
 
 Spark (3.5+) plans ``row_number() = 1`` as a WindowGroupLimit, which keeps one row per key
-before and after the shuffle; measured faster than ``max(struct(ordering, row))``, whose
-variable-width buffer makes it a sort-based aggregate (``benchmarks/scd2.py``).
+before and after the shuffle; measured faster than ``max(struct(ordering, row))``: Spark 4
+hashes an aggregate only over fixed-width primitive buffers, so a struct buffer makes it a
+SortAggregate (``benchmarks/scd2.py`` prints the operators).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ from databricks_utils.delta._changes import (
     ChangeBatch,
     ChangeSpec,
 )
+from databricks_utils.delta._dedup_plan import RANK
 from databricks_utils.delta._schema import check_same_columns, target_columns
 from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import (
@@ -55,7 +56,6 @@ NEW = f"{INTERNAL_PREFIX}new"
 OLD = f"{INTERNAL_PREFIX}old"
 MIN_SEQ = f"{INTERNAL_PREFIX}min_seq"
 TAIL = f"{INTERNAL_PREFIX}tail"
-RANK = f"{INTERNAL_PREFIX}rank"
 OLD_END = f"{INTERNAL_PREFIX}old_end"
 FRESH_DELETE = f"{INTERNAL_PREFIX}fresh_delete"
 OWNER = f"{INTERNAL_PREFIX}owner"
