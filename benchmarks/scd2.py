@@ -65,7 +65,7 @@ def main() -> None:
     print(f"Spark {spark.version}, {spark.sparkContext.defaultParallelism} cores\n")
 
     rounds = _compare_upserts(spark, args.rows, args.changed, args.rounds, args.warmup)
-    upserts = {name: statistics.median(r.seconds for r in runs) for name, runs in rounds.items()}
+    upserts = _median_seconds(rounds)
     floor = upserts[PLAIN]
     print(
         f"\nSCD2 upsert of {int(args.rows * args.changed):,} changed keys into {args.rows:,} rows"
@@ -80,16 +80,11 @@ def main() -> None:
             f"{name:<24}{seconds:>10.2f}{seconds / floor:>15.2f}x"
             f"{phases[0]:>10.2f}{phases[1]:>8.2f}{phases[2]:>11.2f}"
         )
+    ours = [r.seconds for r in rounds[OURS]]
     for other in (PLAIN, MACK):
         if other in rounds:
-            paired = [
-                ours.seconds / theirs.seconds
-                for ours, theirs in zip(rounds[OURS], rounds[other], strict=True)
-            ]
-            print(
-                f"scd2_merge / {other}, per round: median {statistics.median(paired):.2f}x "
-                f"(range {min(paired):.2f}x to {max(paired):.2f}x; below 1 is faster)"
-            )
+            paired = _paired(ours, [r.seconds for r in rounds[other]])
+            print(f"scd2_merge / {other}, per round: {paired} (below 1 is faster)")
 
     if "scaling" not in args.skip:
         _scaling(spark, args, upserts)
@@ -99,11 +94,7 @@ def main() -> None:
         print(f"\nDeduplicate {args.dedup_rows:,} rows (≈2.5 rows per key)")
         print(f"{'approach':<24}{'median s':>10}{'vs window, per round':>30}")
         for name, values in dedup.items():
-            paired = [mine / theirs for mine, theirs in zip(values, window, strict=True)]
-            print(
-                f"{name:<24}{statistics.median(values):>10.2f}"
-                f"{statistics.median(paired):>11.2f}x ({min(paired):.2f}x to {max(paired):.2f}x)"
-            )
+            print(f"{name:<24}{statistics.median(values):>10.2f}{_paired(values, window):>30}")
 
 
 def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) -> None:
@@ -115,7 +106,7 @@ def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) ->
         args.warmup,
         mack=False,
     )
-    large = {name: statistics.median(r.seconds for r in runs) for name, runs in rounds.items()}
+    large = _median_seconds(rounds)
     print(f"\nScaling at a fixed batch of {int(args.rows * args.changed):,} changed keys")
     for name in (OURS, PLAIN):
         growth = large[name] / upserts[name]
@@ -253,6 +244,16 @@ def _compare_upserts(
             flush=True,
         )
     return timings
+
+
+def _median_seconds(rounds: dict[str, list[Round]]) -> dict[str, float]:
+    return {name: statistics.median(r.seconds for r in runs) for name, runs in rounds.items()}
+
+
+def _paired(mine: list[float], theirs: list[float]) -> str:
+    """The median of the per-round ratios ``mine / theirs``, with their range."""
+    ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
+    return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}x to {max(ratios):.2f}x)"
 
 
 def _merge_phases(spark: Any, table: str) -> dict[str, float]:

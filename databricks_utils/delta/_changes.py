@@ -156,14 +156,9 @@ def change_events(
         raise MergeInputError(f"delete_when {delete_when!r} cannot be evaluated: {error}") from None
 
 
-def collect_batch(
-    source: DataFrame,
-    spec: ChangeSpec,
-    sequence: Column,
-    delete_when: str | Column | None,
-) -> ChangeBatch:
-    """One event per key and sequence, validated; raises before anything is written."""
-    events = change_events(source, spec, sequence, delete_when)
+def collect_batch(events: DataFrame, spec: ChangeSpec) -> ChangeBatch:
+    """``events`` (from ``change_events``) reduced to one per key and sequence, validated;
+    raises before anything is written."""
     upsert_hash = F.when(~F.col(DELETE), payload_hash(spec.payload))
     grouped = (
         events.repartition(*spec.keys)

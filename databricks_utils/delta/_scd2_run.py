@@ -50,12 +50,12 @@ def run_scd2(
     direct = target.exists and takes_direct_plan(options)
     if target.exists:
         check_target_schema(target, spec, options)
+    events = change_events(source, spec, setup.sequence, delete_when)
     if direct:
-        events = change_events(source, spec, setup.sequence, delete_when)
         result = run_direct(target, events, spec, options)
         if result is not None:
             return result
-    batch = collect_batch(source, spec, setup.sequence, delete_when)
+    batch = collect_batch(events, spec)
     try:
         if target.exists and batch.count == 0:
             return MergeResult(0, 0, 0, None, 0)

@@ -64,7 +64,7 @@ def scd1_merge(
         ...            delete_when="op = 'D'", except_columns=["op"])  # doctest: +SKIP
         MergeResult(inserted=1, updated=0, deleted=0, version=0, ignored_deletes=1)
     """
-    from databricks_utils.delta._changes import collect_batch
+    from databricks_utils.delta._changes import change_events, collect_batch
     from databricks_utils.delta._scd1_plan import run_scd1
     from databricks_utils.delta._setup import prepare
 
@@ -77,7 +77,8 @@ def scd1_merge(
         reserved=[SEQUENCE_COLUMN],
         spark=spark,
     )
-    batch = collect_batch(source, setup.spec, setup.sequence, delete_when)
+    events = change_events(source, setup.spec, setup.sequence, delete_when)
+    batch = collect_batch(events, setup.spec)
     try:
         return run_scd1(setup.target, batch, ignore_null_updates, merge_schema)
     finally:
