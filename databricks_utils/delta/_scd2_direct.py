@@ -1,22 +1,23 @@
 """The direct plan of ``scd2_merge``: the batch goes straight into one MERGE, no pre-join.
 
 It applies when each key has one event after everything stored for it, with the default
-storage (absorbed sequences kept, NULLs not ignored, no schema evolution). Each upsert is
-staged twice: a closing row matches the key's open version when its tracked values differ
-(or the event deletes) and closes it; an opening row matches the open version when they are
-equal and extends it, and is inserted as a new version when nothing matches. The MERGE thus
-reads the target only for its own two passes.
+storage (absorbed sequences kept, NULLs not ignored, no schema evolution). One small job
+over the materialized batch checks that it has one event per key and no NULL key or
+sequence. Each upsert is then staged twice: a closing row matches the key's open version
+when its tracked values differ (or the event deletes) and closes it; an opening row matches
+the open version when they are equal and extends it, and is inserted as a new version when
+nothing matches. The MERGE thus reads the target only for its own two passes.
 
-Anything else stops the MERGE before it commits, through ``raise_error`` carrying
-``NOT_IN_ORDER``: several events (or a NULL key or sequence) for a key while staging, an
-event not after a stored version of its key in the MERGE condition (so before any file is
-written), a delete without an open version when inserting. The caller then plans the batch
-again.
+An event not after a stored version of its key (in the MERGE condition, so before any file
+is written) or a delete without an open version (when inserting) stops the MERGE before it
+commits, through ``raise_error`` carrying ``NOT_IN_ORDER``. The caller then plans the batch
+again, as it does when the check finds several events for a key.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -25,12 +26,12 @@ from pyspark.sql.types import ArrayType
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
 from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_result
 from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
-from databricks_utils.delta._target import Target, merge_counts
+from databricks_utils.delta._target import Target, first_row, merge_counts
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
 from databricks_utils.delta.result import MergeResult
 
 EVENTS = f"{INTERNAL_PREFIX}events"
-EVENT = f"{INTERNAL_PREFIX}event"
+UNUSABLE = f"{INTERNAL_PREFIX}unusable"
 OPENS = f"{INTERNAL_PREFIX}opens"
 
 
@@ -47,18 +48,32 @@ def takes_direct_plan(options: Scd2Options) -> bool:
     )
 
 
+class BatchShape(NamedTuple):
+    """What the direct plan needs to know of a batch before merging it."""
+
+    keys: int
+    most_events_per_key: int
+    unusable_events: int
+
+
 def run_direct(
     target: Target, events: DataFrame, spec: ChangeSpec, options: Scd2Options
 ) -> MergeResult | None:
     """The direct plan's result, or ``None`` (nothing written) when it does not apply to
-    the batch."""
+    the batch. ``events`` is read twice, checked then merged, so it must be materialized
+    (checkpointed): the MERGE must see the batch that was checked."""
+    shape = batch_shape(events, spec)
+    if shape.unusable_events or shape.most_events_per_key > 1:
+        return None
+    if shape.keys == 0:
+        return MergeResult(0, 0, 0, None, 0)
     table = target.table
     assert table is not None
 
     def merge() -> dict[str, int]:
         metrics = (
             table.alias("t")
-            .merge(_staged(events, spec).alias("s"), _condition(spec, options))
+            .merge(_staged(events).alias("s"), _condition(spec, options))
             .whenMatchedUpdate(set=_updated(spec, options))
             .whenNotMatchedInsert(
                 condition=_source(OPENS) | _source(DELETE), values=_opened(spec, options)
@@ -70,26 +85,25 @@ def run_direct(
     return in_order_result(target, merge)
 
 
-def _staged(events: DataFrame, spec: ChangeSpec) -> DataFrame:
-    """One closing row per event, and an opening row per upsert; raises ``NOT_IN_ORDER``
-    for a key with several events or a NULL key or sequence."""
-    fields = [*spec.payload, SEQ, DELETE]
-    event_struct = F.struct(*[F.col(backticked(c)) for c in fields])
-    per_key = events.groupBy(*spec.keys).agg(
-        F.count(F.lit(1)).alias(EVENTS), F.first(event_struct).alias(EVENT)
+def batch_shape(events: DataFrame, spec: ChangeSpec) -> BatchShape:
+    """The keys in ``events``, the most events any of them has, and the events with a NULL
+    key or sequence, in one job whose aggregates all hash (no sort)."""
+    null_key = functools.reduce(
+        lambda a, b: a | b, [F.col(backticked(k)).isNull() for k in spec.keys]
     )
-    event = F.col(EVENT)
-    unusable = functools.reduce(
-        lambda a, b: a | b,
-        [F.col(EVENTS) > 1, event[SEQ].isNull(), *[F.col(k).isNull() for k in spec.keys]],
+    per_key = events.groupBy(*[F.col(backticked(k)) for k in spec.keys]).agg(
+        F.count(F.lit(1)).alias(EVENTS),
+        F.count(F.when(null_key | F.col(SEQ).isNull(), 1)).alias(UNUSABLE),
     )
+    row = first_row(per_key.agg(F.count(F.lit(1)), F.max(EVENTS), F.sum(UNUSABLE)))
+    return BatchShape(int(row[0]), int(row[1] or 0), int(row[2] or 0))
+
+
+def _staged(events: DataFrame) -> DataFrame:
+    """One closing row per event, and an opening row per upsert."""
     closing, opening = F.lit(False), F.lit(True)
-    opens = F.when(event[DELETE], F.array(closing)).otherwise(F.array(closing, opening))
-    return per_key.where(F.when(unusable, F.raise_error(F.lit(NOT_IN_ORDER))).isNull()).select(
-        *[F.col(backticked(k)) for k in spec.keys],
-        *[event[c].alias(c) for c in fields],
-        F.explode(opens).alias(OPENS),
-    )
+    opens = F.when(F.col(DELETE), F.array(closing)).otherwise(F.array(closing, opening))
+    return events.withColumn(OPENS, F.explode(opens))
 
 
 def _condition(spec: ChangeSpec, options: Scd2Options) -> Column:

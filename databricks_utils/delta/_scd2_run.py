@@ -51,15 +51,30 @@ def run_scd2(
     if target.exists:
         check_target_schema(target, spec, options)
     events = change_events(source, spec, setup.sequence, delete_when)
-    if direct:
-        result = run_direct(target, events, spec, options)
+    if not direct:
+        return _run_batch(target, collect_batch(events, spec), options, in_order=target.exists)
+    # The direct plan checks the batch before merging it, and a batch it hands over is
+    # collected again: both must read the same events, whatever the source is.
+    held = events.localCheckpoint()
+    try:
+        result = run_direct(target, held, spec, options)
         if result is not None:
             return result
-    batch = collect_batch(events, spec)
+        batch = collect_batch(held, spec)
+    finally:
+        held.unpersist()
+    return _run_batch(target, batch, options, in_order=False)
+
+
+def _run_batch(
+    target: Target, batch: ChangeBatch, options: Scd2Options, *, in_order: bool
+) -> MergeResult:
+    """The collected batch through the pre-joined in-order plan when ``in_order`` and it
+    applies, else through the general plan."""
     try:
         if target.exists and batch.count == 0:
             return MergeResult(0, 0, 0, None, 0)
-        if target.exists and not direct and batch.most_events_per_key == 1:
+        if in_order and batch.most_events_per_key == 1:
             result = _run_in_order(target, batch, options)
             if result is not None:
                 return result

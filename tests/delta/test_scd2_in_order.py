@@ -199,3 +199,16 @@ def test_several_events_for_a_new_key_hand_over_to_the_general_plan(
         (2, "a", 10, 20, None),
         (2, "b", 20, None, None),
     ]
+
+
+def test_an_empty_batch_writes_nothing_through_the_direct_plan(
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
+) -> None:
+    _apply(spark, table, [(1, "a", "x", 10, "U")])
+    before = version_of(spark, table)
+
+    result = _apply(spark, table, [])
+
+    assert in_order_runs == [("direct", True)]
+    assert result == MergeResult(inserted=0, updated=0, deleted=0, version=None)
+    assert version_of(spark, table) == before
