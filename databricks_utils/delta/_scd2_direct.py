@@ -1,37 +1,35 @@
 """The direct plan of ``scd2_merge``: the batch goes straight into one MERGE, no pre-join.
 
 It applies when each key has one event after everything stored for it, with the default
-storage (absorbed sequences kept, NULLs not ignored, no schema evolution). One small job
-over the materialized batch checks that it has one event per key and no NULL key or
-sequence. Each upsert is then staged twice: a closing row matches the key's open version
-when its tracked values differ (or the event deletes) and closes it; an opening row matches
-the open version when they are equal and extends it, and is inserted as a new version when
-nothing matches. The MERGE thus reads the target only for its own two passes.
+storage (absorbed sequences kept, NULLs not ignored, no schema evolution). The job that
+materializes the batch checks that it has one event per key and no NULL key or sequence.
+Each upsert is then staged twice: a closing row matches the key's open version when its
+tracked values differ (or the event deletes) and closes it; an opening row matches the open
+version when they are equal and extends it, and is inserted as a new version when nothing
+matches. The MERGE thus reads the target only for its own two passes.
 
 An event not after a stored version of its key (in the MERGE condition, so before any file
 is written) or a delete without an open version (when inserting) stops the MERGE before it
-commits, through ``raise_error`` carrying ``NOT_IN_ORDER``. The caller then plans the batch
-again, as it does when the check finds several events for a key.
+commits. Every check fails through ``raise_error`` carrying ``NOT_IN_ORDER``, and the
+caller then plans the batch again.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
 
-from pyspark.sql import Column, DataFrame
+from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
 from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_result
 from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
-from databricks_utils.delta._target import Target, first_row, merge_counts
+from databricks_utils.delta._target import Target, merge_counts
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
 from databricks_utils.delta.result import MergeResult
 
 EVENTS = f"{INTERNAL_PREFIX}events"
-UNUSABLE = f"{INTERNAL_PREFIX}unusable"
 OPENS = f"{INTERNAL_PREFIX}opens"
 
 
@@ -48,25 +46,33 @@ def takes_direct_plan(options: Scd2Options) -> bool:
     )
 
 
-class BatchShape(NamedTuple):
-    """What the direct plan needs to know of a batch before merging it."""
-
-    keys: int
-    most_events_per_key: int
-    unusable_events: int
+def checked_batch(events: DataFrame, spec: ChangeSpec) -> DataFrame | None:
+    """``events`` checkpointed for the direct plan, which reads them twice (a handed-over
+    batch is collected from the same copy); ``None``, with nothing kept, when a key has
+    several events or a NULL key or sequence. One job checks and materializes."""
+    keys = [F.col(backticked(k)) for k in spec.keys]
+    unusable = functools.reduce(
+        lambda a, b: a | b,
+        [F.col(EVENTS) > 1, F.col(SEQ).isNull(), *[k.isNull() for k in keys]],
+    )
+    checked = (
+        events.withColumn(EVENTS, F.count(F.lit(1)).over(Window.partitionBy(*keys)))
+        .where(F.when(unusable, F.raise_error(F.lit(NOT_IN_ORDER))).isNull())
+        .drop(EVENTS)
+    )
+    try:
+        return checked.localCheckpoint()
+    except Exception as error:
+        if NOT_IN_ORDER in str(error):
+            return None
+        raise
 
 
 def run_direct(
     target: Target, events: DataFrame, spec: ChangeSpec, options: Scd2Options
 ) -> MergeResult | None:
-    """The direct plan's result, or ``None`` (nothing written) when it does not apply to
-    the batch. ``events`` is read twice, checked then merged, so it must be materialized
-    (checkpointed): the MERGE must see the batch that was checked."""
-    shape = batch_shape(events, spec)
-    if shape.unusable_events or shape.most_events_per_key > 1:
-        return None
-    if shape.keys == 0:
-        return MergeResult(0, 0, 0, None, 0)
+    """The direct plan's result for ``events`` from ``checked_batch``, or ``None`` (nothing
+    written) when the batch does not follow the stored history."""
     table = target.table
     assert table is not None
 
@@ -83,20 +89,6 @@ def run_direct(
         return merge_counts(metrics, target)
 
     return in_order_result(target, merge)
-
-
-def batch_shape(events: DataFrame, spec: ChangeSpec) -> BatchShape:
-    """The keys in ``events``, the most events any of them has, and the events with a NULL
-    key or sequence, in one job whose aggregates all hash (no sort)."""
-    null_key = functools.reduce(
-        lambda a, b: a | b, [F.col(backticked(k)).isNull() for k in spec.keys]
-    )
-    per_key = events.groupBy(*[F.col(backticked(k)) for k in spec.keys]).agg(
-        F.count(F.lit(1)).alias(EVENTS),
-        F.count(F.when(null_key | F.col(SEQ).isNull(), 1)).alias(UNUSABLE),
-    )
-    row = first_row(per_key.agg(F.count(F.lit(1)), F.max(EVENTS), F.sum(UNUSABLE)))
-    return BatchShape(int(row[0]), int(row[1] or 0), int(row[2] or 0))
 
 
 def _staged(events: DataFrame) -> DataFrame:

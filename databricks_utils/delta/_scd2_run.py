@@ -17,7 +17,7 @@ from databricks_utils.delta._changes import (
     collect_batch,
     describe_examples,
 )
-from databricks_utils.delta._scd2_direct import run_direct, takes_direct_plan
+from databricks_utils.delta._scd2_direct import checked_batch, run_direct, takes_direct_plan
 from databricks_utils.delta._scd2_in_order import in_order_result, in_order_writes
 from databricks_utils.delta._scd2_plan import (
     ACTION,
@@ -53,9 +53,9 @@ def run_scd2(
     events = change_events(source, spec, setup.sequence, delete_when)
     if not direct:
         return _run_batch(target, collect_batch(events, spec), options, in_order=target.exists)
-    # The direct plan checks the batch before merging it, and a batch it hands over is
-    # collected again: both must read the same events, whatever the source is.
-    held = events.localCheckpoint()
+    held = checked_batch(events, spec)
+    if held is None:
+        return _run_batch(target, collect_batch(events, spec), options, in_order=False)
     try:
         result = run_direct(target, held, spec, options)
         if result is not None:
