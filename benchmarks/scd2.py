@@ -72,14 +72,20 @@ def main() -> None:
     )
     print(
         f"{'approach':<24}{'median s':>10}{'vs plain MERGE':>16}"
-        f"{'source s':>10}{'scan s':>8}{'rewrite s':>11}"
+        f"{'source s':>10}{'scan s':>8}{'rewrite s':>11}{'compiled':>10}"
     )
     for name, seconds in upserts.items():
         phases = [statistics.median(r.phases[p] for r in rounds[name]) for p in PHASES]
+        compiled = statistics.median(r.compiled for r in rounds[name])
         print(
             f"{name:<24}{seconds:>10.2f}{seconds / floor:>15.2f}x"
-            f"{phases[0]:>10.2f}{phases[1]:>8.2f}{phases[2]:>11.2f}"
+            f"{phases[0]:>10.2f}{phases[1]:>8.2f}{phases[2]:>11.2f}{compiled:>10.0f}"
         )
+    print(
+        "compiled: classes Spark generated and compiled per call (median); the approaches\n"
+        "share Spark's cache of the last 100 compiled classes, so each call compiles most of\n"
+        "its classes again, as a job's first call does"
+    )
     ours = [r.seconds for r in rounds[OURS]]
     for other in (PLAIN, MACK):
         if other in rounds:
@@ -168,10 +174,12 @@ def _batch(spark: Any, rows: int, changed: float, round_: int) -> Any:
 
 @dataclass(frozen=True)
 class Round:
-    """One measured call: its wall time and its MERGE's phases (seconds)."""
+    """One measured call: its wall time, its MERGE's phases (seconds) and the classes Spark
+    compiled for it."""
 
     seconds: float
     phases: dict[str, float]
+    compiled: int
 
 
 def _compare_upserts(
@@ -229,10 +237,12 @@ def _compare_upserts(
         names = list(approaches)
         # Each round starts with another approach, so none always runs first after the batch.
         for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            compiled_before = _compiled_classes(spark)
             started = time.perf_counter()
             approaches[name](batch)
             seconds = time.perf_counter() - started
-            timings[name].append(Round(seconds, _merge_phases(spark, tables[name])))
+            compiled = _compiled_classes(spark) - compiled_before
+            timings[name].append(Round(seconds, _merge_phases(spark, tables[name]), compiled))
         if round_ <= warmup:
             for values in timings.values():
                 values.pop()
@@ -254,6 +264,12 @@ def _paired(mine: list[float], theirs: list[float]) -> str:
     """The median of the per-round ratios ``mine / theirs``, with their range."""
     ratios = [a / b for a, b in zip(mine, theirs, strict=True)]
     return f"{statistics.median(ratios):.2f}x ({min(ratios):.2f}x to {max(ratios):.2f}x)"
+
+
+def _compiled_classes(spark: Any) -> int:
+    """How many classes Spark's code generator has compiled in this JVM so far."""
+    metrics = spark._jvm.org.apache.spark.metrics.source.CodegenMetrics
+    return int(metrics.METRIC_COMPILATION_TIME().getCount())
 
 
 def _merge_phases(spark: Any, table: str) -> dict[str, float]:

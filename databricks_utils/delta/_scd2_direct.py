@@ -48,8 +48,8 @@ def takes_direct_plan(options: Scd2Options) -> bool:
 
 def checked_batch(events: DataFrame, spec: ChangeSpec) -> DataFrame | None:
     """``events`` checkpointed for the direct plan, which reads them twice (a handed-over
-    batch is collected from the same copy); ``None``, with nothing kept, when a key has
-    several events or a NULL key or sequence. One job checks and materializes."""
+    batch is collected from the same copy); ``None`` when a key has several events or a
+    NULL key or sequence. One job checks and materializes."""
     keys = [F.col(backticked(k)) for k in spec.keys]
     unusable = functools.reduce(
         lambda a, b: a | b,

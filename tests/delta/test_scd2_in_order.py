@@ -4,12 +4,13 @@ to the general plan (nothing written twice) when a batch is not in order."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from databricks_utils.delta import MergeResult, _scd2_run, scd2_merge
+from databricks_utils.delta import MergeInputError, MergeResult, _scd2_run, scd2_merge
 from tests.delta.conftest import version_of
 
 pytestmark = pytest.mark.spark
@@ -212,4 +213,17 @@ def test_an_empty_batch_writes_nothing_through_the_direct_plan(
 
     assert in_order_runs == [("direct", True)]
     assert result == MergeResult(inserted=0, updated=0, deleted=0, version=None)
+    assert version_of(spark, table) == before
+
+
+def test_a_null_key_is_refused_before_any_merge(
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
+) -> None:
+    _apply(spark, table, [(1, "a", "x", 10, "U")])
+    before = version_of(spark, table)
+
+    with pytest.raises(MergeInputError, match=re.escape("key column 'id' has 1 NULL value(s)")):
+        _apply(spark, table, [(None, "a", "x", 20, "U"), (2, "b", "x", 20, "U")])
+
+    assert in_order_runs == []
     assert version_of(spark, table) == before
