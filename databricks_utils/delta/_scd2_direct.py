@@ -105,10 +105,10 @@ def _condition(spec: ChangeSpec, options: Scd2Options) -> Column:
         _target(options.valid_to),
         F.array_max(_target(_sequences(options))),
     )
-    is_open = _target(options.valid_to).isNull()
-    matches = F.when(_source(OPENS), is_open & _same_tracked(options)).otherwise(
-        is_open & (_source(DELETE) | ~_same_tracked(options))
-    )
+    # An opening row matches an open version with the same tracked values (it never
+    # deletes); a closing row one that differs, or any when it deletes.
+    extends = _same_tracked(options) & ~_source(DELETE)
+    matches = _target(options.valid_to).isNull() & (_source(OPENS) == extends)
     return keys & F.when(_source(SEQ) <= reach, F.raise_error(F.lit(NOT_IN_ORDER))).otherwise(
         matches
     )
