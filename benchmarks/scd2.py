@@ -16,7 +16,8 @@ paid once per process), then ``--rounds`` measured ones, each round starting wit
 approach. Printed: medians, the median of the per-round ratios (the approaches of one round
 share the machine's state, so the paired ratio is steadier than a ratio of medians), and
 where each MERGE spent its time (Delta's ``operationMetrics``: materializing the source,
-which for mack includes its pre-join; the scan for matches; the rewrite).
+which for mack includes its pre-join; the scan for matches; the rewrite) and how many classes
+Spark compiled for each call.
 
 Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5] [--warmup 1]``.
 """

@@ -23,7 +23,11 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
-from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_result
+from databricks_utils.delta._scd2_in_order import (
+    NOT_IN_ORDER,
+    in_order_result,
+    unless_not_in_order,
+)
 from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
 from databricks_utils.delta._target import Target, merge_counts
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
@@ -60,12 +64,7 @@ def checked_batch(events: DataFrame, spec: ChangeSpec) -> DataFrame | None:
         .where(F.when(unusable, F.raise_error(F.lit(NOT_IN_ORDER))).isNull())
         .drop(EVENTS)
     )
-    try:
-        return checked.localCheckpoint()
-    except Exception as error:
-        if NOT_IN_ORDER in str(error):
-            return None
-        raise
+    return unless_not_in_order(checked.localCheckpoint)
 
 
 def run_direct(
@@ -107,8 +106,8 @@ def _condition(spec: ChangeSpec, options: Scd2Options) -> Column:
     )
     # An opening row matches an open version with the same tracked values (it never
     # deletes); a closing row one that differs, or any when it deletes.
-    extends = _same_tracked(options) & ~_source(DELETE)
-    matches = _target(options.valid_to).isNull() & (_source(OPENS) == extends)
+    unchanged_upsert = _same_tracked(options) & ~_source(DELETE)
+    matches = _target(options.valid_to).isNull() & (_source(OPENS) == unchanged_upsert)
     return keys & F.when(_source(SEQ) <= reach, F.raise_error(F.lit(NOT_IN_ORDER))).otherwise(
         matches
     )
