@@ -19,7 +19,11 @@ where each MERGE spent its time (Delta's ``operationMetrics``: materializing the
 which for mack includes its pre-join; the scan for matches; the rewrite) and how many classes
 Spark compiled for each call.
 
-Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5] [--warmup 1]``.
+``--deletion-vectors`` compares on tables with deletion vectors (Databricks' default for new
+tables), where a MERGE writes only the changed rows instead of rewriting each touched file.
+
+Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5] [--warmup 1]
+[--deletion-vectors] [--skip scaling dedup]``.
 """
 
 from __future__ import annotations
@@ -60,16 +64,30 @@ def main() -> None:
     parser.add_argument("--changed", type=float, default=0.01)
     parser.add_argument("--dedup-rows", type=int, default=5_000_000)
     parser.add_argument("--skip", nargs="*", default=[], choices=["scaling", "dedup"])
+    parser.add_argument(
+        "--deletion-vectors",
+        action="store_true",
+        help="compare on tables with deletion vectors (Databricks' default for new tables)",
+    )
     args = parser.parse_args()
 
     spark = _session()
     print(f"Spark {spark.version}, {spark.sparkContext.defaultParallelism} cores\n")
 
-    rounds = _compare_upserts(spark, args.rows, args.changed, args.rounds, args.warmup)
+    rounds = _compare_upserts(
+        spark,
+        args.rows,
+        args.changed,
+        args.rounds,
+        args.warmup,
+        deletion_vectors=args.deletion_vectors,
+    )
     upserts = _median_seconds(rounds)
     floor = upserts[PLAIN]
+    layout = "with deletion vectors" if args.deletion_vectors else "without deletion vectors"
     print(
         f"\nSCD2 upsert of {int(args.rows * args.changed):,} changed keys into {args.rows:,} rows"
+        f" (tables {layout})"
     )
     print(
         f"{'approach':<24}{'median s':>10}{'vs plain MERGE':>16}"
@@ -111,6 +129,7 @@ def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) ->
         args.changed * args.rows / args.large,
         args.rounds,
         args.warmup,
+        deletion_vectors=args.deletion_vectors,
         mack=False,
     )
     large = _median_seconds(rounds)
@@ -184,7 +203,14 @@ class Round:
 
 
 def _compare_upserts(
-    spark: Any, rows: int, changed: float, rounds: int, warmup: int, *, mack: bool = True
+    spark: Any,
+    rows: int,
+    changed: float,
+    rounds: int,
+    warmup: int,
+    *,
+    deletion_vectors: bool,
+    mack: bool = True,
 ) -> dict[str, list[Round]]:
     from delta.tables import DeltaTable
     from pyspark.sql import functions as F
@@ -202,6 +228,7 @@ def _compare_upserts(
     ).write.format("delta").saveAsTable(f"ours_{tag}")
     base.write.format("delta").saveAsTable(f"plain_{tag}")
     tables = {OURS: f"ours_{tag}", PLAIN: f"plain_{tag}", MACK: f"mack_{tag}"}
+    created = [tables[OURS], tables[PLAIN]]
     approaches: dict[str, Callable[[Any], None]] = {
         OURS: lambda batch: _ignore(scd2_merge(f"ours_{tag}", batch, "id", "seq")),
         PLAIN: lambda batch: _ignore(
@@ -225,11 +252,17 @@ def _compare_upserts(
                 F.lit(1).cast("long").alias("effective_time"),
                 F.lit(None).cast("long").alias("end_time"),
             ).write.format("delta").saveAsTable(f"mack_{tag}")
+            created.append(tables[MACK])
             approaches[MACK] = lambda batch: mack_module.type_2_scd_upsert(
                 DeltaTable.forName(spark, f"mack_{tag}"),
                 batch.withColumnRenamed("seq", "effective_time"),
                 "id",
                 ["name", "city", "amount"],
+            )
+    if deletion_vectors:
+        for table in created:
+            spark.sql(
+                f"ALTER TABLE {table} SET TBLPROPERTIES ('delta.enableDeletionVectors' = true)"
             )
     timings: dict[str, list[Round]] = {name: [] for name in approaches}
     for round_ in range(1, warmup + rounds + 1):

@@ -1,12 +1,14 @@
 """The direct plan of ``scd2_merge``: the batch goes straight into one MERGE, no pre-join.
 
 It applies when each key has one event after everything stored for it, with the default
-storage (absorbed sequences kept, NULLs not ignored, no schema evolution). The job that
-materializes the batch checks that it has one event per key and no NULL key or sequence.
-Each upsert is then staged twice: a closing row matches the key's open version when its
-tracked values differ (or the event deletes) and closes it; an opening row matches the open
-version when they are equal and extends it, and is inserted as a new version when nothing
-matches. The MERGE thus reads the target only for its own two passes.
+storage (absorbed sequences kept, NULLs not ignored, no schema evolution); no job of our own
+runs. The MERGE source checks that the batch has one event per key and no NULL key or
+sequence while Delta materializes it (or, when Delta reads a source of Delta scans directly,
+while it scans for matches), so before any file is written. Each upsert is staged twice: a
+closing row matches the key's open version when its tracked values differ (or the event
+deletes) and closes it; an opening row matches the open version when they are equal and
+extends it, and is inserted as a new version when nothing matches. The MERGE thus reads the
+target only for its own two passes.
 
 An event not after a stored version of its key (in the MERGE condition, so before any file
 is written) or a delete without an open version (when inserting) stops the MERGE before it
@@ -23,11 +25,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
-from databricks_utils.delta._scd2_in_order import (
-    NOT_IN_ORDER,
-    in_order_result,
-    unless_not_in_order,
-)
+from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_result
 from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
 from databricks_utils.delta._target import Target, merge_counts
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
@@ -50,35 +48,18 @@ def takes_direct_plan(options: Scd2Options) -> bool:
     )
 
 
-def checked_batch(events: DataFrame, spec: ChangeSpec) -> DataFrame | None:
-    """``events`` checkpointed for the direct plan, which reads them twice (a handed-over
-    batch is collected from the same copy); ``None`` when a key has several events or a
-    NULL key or sequence. One job checks and materializes."""
-    keys = [F.col(backticked(k)) for k in spec.keys]
-    unusable = functools.reduce(
-        lambda a, b: a | b,
-        [F.col(EVENTS) > 1, F.col(SEQ).isNull(), *[k.isNull() for k in keys]],
-    )
-    checked = (
-        events.withColumn(EVENTS, F.count(F.lit(1)).over(Window.partitionBy(*keys)))
-        .where(F.when(unusable, F.raise_error(F.lit(NOT_IN_ORDER))).isNull())
-        .drop(EVENTS)
-    )
-    return unless_not_in_order(checked.localCheckpoint)
-
-
 def run_direct(
     target: Target, events: DataFrame, spec: ChangeSpec, options: Scd2Options
 ) -> MergeResult | None:
-    """The direct plan's result for ``events`` from ``checked_batch``, or ``None`` (nothing
-    written) when the batch does not follow the stored history."""
+    """The direct plan's result, or ``None`` (nothing written) when the batch has several
+    events for a key, a NULL key or sequence, or does not follow the stored history."""
     table = target.table
     assert table is not None
 
     def merge() -> dict[str, int]:
         metrics = (
             table.alias("t")
-            .merge(_staged(events).alias("s"), _condition(spec, options))
+            .merge(_staged(events, spec).alias("s"), _condition(spec, options))
             .whenMatchedUpdate(set=_updated(spec, options))
             .whenNotMatchedInsert(
                 condition=_source(OPENS) | _source(DELETE), values=_opened(spec, options)
@@ -90,11 +71,25 @@ def run_direct(
     return in_order_result(target, merge)
 
 
-def _staged(events: DataFrame) -> DataFrame:
-    """One closing row per event, and an opening row per upsert."""
+def _staged(events: DataFrame, spec: ChangeSpec) -> DataFrame:
+    """One closing row per event, and an opening row per upsert; computing it fails with
+    ``NOT_IN_ORDER`` when a key has several events or a NULL key or sequence."""
     closing, opening = F.lit(False), F.lit(True)
     opens = F.when(F.col(DELETE), F.array(closing)).otherwise(F.array(closing, opening))
-    return events.withColumn(OPENS, F.explode(opens))
+    return _checked(events, spec).withColumn(OPENS, F.explode(opens))
+
+
+def _checked(events: DataFrame, spec: ChangeSpec) -> DataFrame:
+    keys = [F.col(backticked(k)) for k in spec.keys]
+    unusable = functools.reduce(
+        lambda a, b: a | b,
+        [F.col(EVENTS) > 1, F.col(SEQ).isNull(), *[k.isNull() for k in keys]],
+    )
+    return (
+        events.withColumn(EVENTS, F.count(F.lit(1)).over(Window.partitionBy(*keys)))
+        .where(F.when(unusable, F.raise_error(F.lit(NOT_IN_ORDER))).isNull())
+        .drop(EVENTS)
+    )
 
 
 def _condition(spec: ChangeSpec, options: Scd2Options) -> Column:

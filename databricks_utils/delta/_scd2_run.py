@@ -17,7 +17,7 @@ from databricks_utils.delta._changes import (
     collect_batch,
     describe_examples,
 )
-from databricks_utils.delta._scd2_direct import checked_batch, run_direct, takes_direct_plan
+from databricks_utils.delta._scd2_direct import run_direct, takes_direct_plan
 from databricks_utils.delta._scd2_in_order import in_order_result, in_order_writes
 from databricks_utils.delta._scd2_plan import (
     ACTION,
@@ -53,17 +53,10 @@ def run_scd2(
     events = change_events(source, spec, setup.sequence, delete_when)
     if not direct:
         return _run_batch(target, collect_batch(events, spec), options, in_order=target.exists)
-    held = checked_batch(events, spec)
-    if held is None:
-        return _run_batch(target, collect_batch(events, spec), options, in_order=False)
-    try:
-        result = run_direct(target, held, spec, options)
-        if result is not None:
-            return result
-        batch = collect_batch(held, spec)
-    finally:
-        held.unpersist()
-    return _run_batch(target, batch, options, in_order=False)
+    result = run_direct(target, events, spec, options)
+    if result is not None:
+        return result
+    return _run_batch(target, collect_batch(events, spec), options, in_order=False)
 
 
 def _run_batch(

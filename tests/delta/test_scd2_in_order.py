@@ -192,8 +192,8 @@ def test_several_events_for_a_new_key_hand_over_to_the_general_plan(
 
     result = _apply(spark, table, batch)
 
-    # Refused while the batch is materialized, before any MERGE.
-    assert in_order_runs == []
+    # Refused by the direct plan's MERGE while it materializes its source.
+    assert in_order_runs == [("direct", False)]
     assert result == MergeResult(inserted=2, updated=0, deleted=0, version=before + 1)
     rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
     assert sorted(tuple(r) for r in rows.collect()) == [
@@ -216,7 +216,7 @@ def test_an_empty_batch_writes_nothing_through_the_direct_plan(
     assert version_of(spark, table) == before
 
 
-def test_a_null_key_is_refused_before_any_merge(
+def test_a_null_key_is_refused_with_the_table_unchanged(
     spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
 ) -> None:
     _apply(spark, table, [(1, "a", "x", 10, "U")])
@@ -225,5 +225,5 @@ def test_a_null_key_is_refused_before_any_merge(
     with pytest.raises(MergeInputError, match=re.escape("key column 'id' has 1 NULL value(s)")):
         _apply(spark, table, [(None, "a", "x", 20, "U"), (2, "b", "x", 20, "U")])
 
-    assert in_order_runs == []
+    assert in_order_runs == [("direct", False)]
     assert version_of(spark, table) == before
