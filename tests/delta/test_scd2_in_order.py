@@ -227,3 +227,50 @@ def test_a_null_key_is_refused_with_the_table_unchanged(
 
     assert in_order_runs == [("direct", False)]
     assert version_of(spark, table) == before
+
+
+def test_a_delta_table_source_takes_the_direct_plan_and_hands_over_the_same_way(
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
+) -> None:
+    # Delta may read a source of Delta scans directly instead of materializing it; the
+    # MERGE source's check still stops a batch with several events for a key.
+    source = f"{table}_source"
+    spark.sql(f"DROP TABLE IF EXISTS {source}")
+    try:
+        _apply(spark, table, [(1, "a", "x", 10, "U")])
+        first = [(1, "b", "x", 20, "U"), (2, "a", "x", 20, "U")]
+        spark.createDataFrame(first, SCHEMA).write.format("delta").saveAsTable(source)
+        before = version_of(spark, table)
+
+        in_order = _merge_table(table, spark.table(source))
+        # Several events for a stored key and for a new one, none of them late.
+        later = [
+            (2, "b", "x", 30, "U"),
+            (2, "c", "x", 40, "U"),
+            (3, "a", "x", 30, "U"),
+            (3, "b", "x", 40, "U"),
+        ]
+        spark.createDataFrame(later, SCHEMA).write.format("delta").mode("overwrite").saveAsTable(
+            source
+        )
+        handed_over = _merge_table(table, spark.table(source))
+
+        assert in_order_runs == [("direct", True), ("direct", False)]
+        assert in_order == MergeResult(inserted=2, updated=1, deleted=0, version=before + 1)
+        assert handed_over == MergeResult(inserted=4, updated=1, deleted=0, version=before + 2)
+        rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
+        assert sorted(tuple(r) for r in rows.collect()) == [
+            (1, "a", 10, 20, None),
+            (1, "b", 20, None, None),
+            (2, "a", 20, 30, None),
+            (2, "b", 30, 40, None),
+            (2, "c", 40, None, None),
+            (3, "a", 30, 40, None),
+            (3, "b", 40, None, None),
+        ]
+    finally:
+        spark.sql(f"DROP TABLE IF EXISTS {source}")
+
+
+def _merge_table(table: str, events: Any) -> MergeResult:
+    return scd2_merge(table, events, "id", "seq", delete_when="op = 'D'", except_columns=["op"])
