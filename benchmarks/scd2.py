@@ -19,8 +19,9 @@ where each MERGE spent its time (Delta's ``operationMetrics``: materializing the
 which for mack includes its pre-join; the scan for matches; the rewrite) and how many classes
 Spark compiled for each call.
 
-``--deletion-vectors`` compares on tables with deletion vectors (Databricks' default for new
-tables), where a MERGE writes only the changed rows instead of rewriting each touched file.
+``--deletion-vectors`` compares on tables with deletion vectors (as Databricks' "Auto-Enable
+Deletion Vectors" workspace setting creates new tables), where a MERGE writes only the
+changed rows instead of rewriting each touched file.
 
 Run: ``python benchmarks/scd2.py [--rows 1000000] [--large 5000000] [--rounds 5] [--warmup 1]
 [--deletion-vectors] [--skip scaling dedup]``.
@@ -67,7 +68,8 @@ def main() -> None:
     parser.add_argument(
         "--deletion-vectors",
         action="store_true",
-        help="compare on tables with deletion vectors (Databricks' default for new tables)",
+        help="compare on tables with deletion vectors (as Databricks' Auto-Enable Deletion "
+        "Vectors workspace setting creates new tables)",
     )
     args = parser.parse_args()
 
@@ -133,7 +135,11 @@ def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) ->
         mack=False,
     )
     large = _median_seconds(rounds)
-    print(f"\nScaling at a fixed batch of {int(args.rows * args.changed):,} changed keys")
+    layout = "with" if args.deletion_vectors else "without"
+    print(
+        f"\nScaling at a fixed batch of {int(args.rows * args.changed):,} changed keys"
+        f" (tables {layout} deletion vectors)"
+    )
     for name in (OURS, PLAIN):
         growth = large[name] / upserts[name]
         print(

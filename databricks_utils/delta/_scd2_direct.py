@@ -3,12 +3,12 @@
 It applies when each key has one event after everything stored for it, with the default
 storage (absorbed sequences kept, NULLs not ignored, no schema evolution); no job of our own
 runs. The MERGE source checks that the batch has one event per key and no NULL key or
-sequence while Delta materializes it (or, when Delta reads a source of Delta scans directly,
-while it scans for matches), so before any file is written. Each upsert is staged twice: a
-closing row matches the key's open version when its tracked values differ (or the event
-deletes) and closes it; an opening row matches the open version when they are equal and
-extends it, and is inserted as a new version when nothing matches. The MERGE thus reads the
-target only for its own two passes.
+sequence while Delta materializes it (it does for any source with a window), so before any
+file is written; with Delta's ``merge.materializeSource=none``, during the MERGE's passes,
+still before the commit. Each upsert is staged twice: a closing row matches the key's open
+version when its tracked values differ (or the event deletes) and closes it; an opening row
+matches the open version when they are equal and extends it, and is inserted as a new
+version when nothing matches. The MERGE thus reads the target only for its own two passes.
 
 An event not after a stored version of its key (in the MERGE condition, so before any file
 is written) or a delete without an open version (when inserting) stops the MERGE before it

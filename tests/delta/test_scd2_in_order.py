@@ -232,8 +232,8 @@ def test_a_null_key_is_refused_with_the_table_unchanged(
 def test_a_delta_table_source_takes_the_direct_plan_and_hands_over_the_same_way(
     spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
 ) -> None:
-    # Delta may read a source of Delta scans directly instead of materializing it; the
-    # MERGE source's check still stops a batch with several events for a key.
+    # A source read from a Delta table: the MERGE source's check stops a batch with several
+    # events for a key as it does for any other source.
     source = f"{table}_source"
     spark.sql(f"DROP TABLE IF EXISTS {source}")
     try:
@@ -270,6 +270,36 @@ def test_a_delta_table_source_takes_the_direct_plan_and_hands_over_the_same_way(
         ]
     finally:
         spark.sql(f"DROP TABLE IF EXISTS {source}")
+
+
+def test_the_checks_hold_when_delta_does_not_materialize_the_merge_source(
+    spark: Any, table: str, in_order_runs: list[tuple[str, bool]]
+) -> None:
+    setting = "spark.databricks.delta.merge.materializeSource"
+    previous = spark.conf.get(setting, None)
+    spark.conf.set(setting, "none")
+    try:
+        _apply(spark, table, [(1, "a", "x", 10, "U")])
+        before = version_of(spark, table)
+
+        with pytest.raises(MergeInputError, match=re.escape("key column 'id' has 1 NULL")):
+            _apply(spark, table, [(None, "a", "x", 20, "U"), (2, "b", "x", 20, "U")])
+        assert version_of(spark, table) == before
+        several = _apply(spark, table, [(2, "a", "x", 20, "U"), (2, "b", "x", 30, "U")])
+
+        assert in_order_runs == [("direct", False), ("direct", False)]
+        assert several == MergeResult(inserted=2, updated=0, deleted=0, version=before + 1)
+        rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT")
+        assert sorted(tuple(r) for r in rows.collect()) == [
+            (1, "a", 10, None),
+            (2, "a", 20, 30),
+            (2, "b", 30, None),
+        ]
+    finally:
+        if previous is None:
+            spark.conf.unset(setting)
+        else:
+            spark.conf.set(setting, previous)
 
 
 def _merge_table(table: str, events: Any) -> MergeResult:
