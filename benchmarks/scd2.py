@@ -86,10 +86,9 @@ def main() -> None:
     )
     upserts = _median_seconds(rounds)
     floor = upserts[PLAIN]
-    layout = "with deletion vectors" if args.deletion_vectors else "without deletion vectors"
     print(
         f"\nSCD2 upsert of {int(args.rows * args.changed):,} changed keys into {args.rows:,} rows"
-        f" (tables {layout})"
+        f" ({_layout(args)})"
     )
     print(
         f"{'approach':<24}{'median s':>10}{'vs plain MERGE':>16}"
@@ -135,10 +134,9 @@ def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) ->
         mack=False,
     )
     large = _median_seconds(rounds)
-    layout = "with" if args.deletion_vectors else "without"
     print(
         f"\nScaling at a fixed batch of {int(args.rows * args.changed):,} changed keys"
-        f" (tables {layout} deletion vectors)"
+        f" ({_layout(args)})"
     )
     for name in (OURS, PLAIN):
         growth = large[name] / upserts[name]
@@ -146,6 +144,10 @@ def _scaling(spark: Any, args: argparse.Namespace, upserts: dict[str, float]) ->
             f"{name:<24}{args.rows:>11,} rows {upserts[name]:6.2f}s  "
             f"{args.large:>11,} rows {large[name]:6.2f}s  growth {growth:.2f}x"
         )
+
+
+def _layout(args: argparse.Namespace) -> str:
+    return f"tables {'with' if args.deletion_vectors else 'without'} deletion vectors"
 
 
 def _session() -> Any:

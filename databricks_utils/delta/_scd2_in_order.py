@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TypeVar
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
@@ -35,8 +34,6 @@ from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
 from databricks_utils.delta.result import MergeResult
 
-T = TypeVar("T")
-
 NOT_IN_ORDER = (
     "databricks_utils scd2_merge: the batch does not follow the stored history (late, "
     "replayed or stray-delete events); it is planned again with the general plan, nothing "
@@ -47,22 +44,15 @@ LATEST = f"{INTERNAL_PREFIX}latest"
 WRITE = f"{INTERNAL_PREFIX}write"
 
 
-def unless_not_in_order(run: Callable[[], T]) -> T | None:
-    """What ``run`` returns, or ``None`` when a check stopped it with ``NOT_IN_ORDER``."""
+def in_order_result(target: Target, merge: Callable[[], dict[str, int]]) -> MergeResult | None:
+    """What an in-order plan's ``merge`` wrote (rows by action), or ``None`` when it stopped
+    on ``NOT_IN_ORDER`` with nothing written."""
     try:
-        return run()
+        counts = merge()
     except Exception as error:
         if NOT_IN_ORDER in str(error):
             return None
         raise
-
-
-def in_order_result(target: Target, merge: Callable[[], dict[str, int]]) -> MergeResult | None:
-    """What an in-order plan's ``merge`` wrote (rows by action), or ``None`` when it stopped
-    on ``NOT_IN_ORDER`` with nothing written."""
-    counts = unless_not_in_order(merge)
-    if counts is None:
-        return None
     if not any(counts.values()):
         return MergeResult(0, 0, 0, None, 0)
     return MergeResult(

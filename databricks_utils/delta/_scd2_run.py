@@ -51,12 +51,12 @@ def run_scd2(
     if target.exists:
         check_target_schema(target, spec, options)
     events = change_events(source, spec, setup.sequence, delete_when)
-    if not direct:
-        return _run_batch(target, collect_batch(events, spec), options, in_order=target.exists)
-    result = run_direct(target, events, spec, options)
-    if result is not None:
-        return result
-    return _run_batch(target, collect_batch(events, spec), options, in_order=False)
+    if direct:
+        result = run_direct(target, events, spec, options)
+        if result is not None:
+            return result
+    batch = collect_batch(events, spec)
+    return _run_batch(target, batch, options, in_order=target.exists and not direct)
 
 
 def _run_batch(

@@ -78,16 +78,18 @@ def _general_plan_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _apply(spark: Any, table: str, rows: list[tuple[Any, ...]], **options: Any) -> MergeResult:
-    events = spark.createDataFrame(rows, SCHEMA)
+    return _merge_table(table, spark.createDataFrame(rows, SCHEMA), **options)
+
+
+def _merge_table(table: str, events: Any, **options: Any) -> MergeResult:
     return scd2_merge(
-        table,
-        events,
-        "id",
-        "seq",
-        delete_when="op = 'D'",
-        except_columns=["op"],
-        **options,
+        table, events, "id", "seq", delete_when="op = 'D'", except_columns=["op"], **options
     )
+
+
+def _stored(spark: Any, table: str, *columns: str) -> list[tuple[Any, ...]]:
+    """The table's rows as sorted tuples of ``columns``."""
+    return sorted(tuple(r) for r in spark.table(table).select(*columns).collect())
 
 
 @pytest.mark.parametrize(("options", "plan"), OPTIONS)
@@ -131,8 +133,7 @@ def test_a_late_event_hands_over_to_the_general_plan_in_one_commit(
     assert in_order_runs == [("direct", True), ("direct", False)]
     assert result == MergeResult(inserted=3, updated=2, deleted=0, version=before + 1)
     assert version_of(spark, table) == before + 1
-    rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
-    assert sorted(tuple(r) for r in rows.collect()) == [
+    assert _stored(spark, table, "id", "v", "__START_AT", "__END_AT", "__SEQUENCES") == [
         (1, "a", 10, 15, None),
         (1, "a", 20, None, None),
         (1, "b", 15, 20, None),
@@ -195,8 +196,7 @@ def test_several_events_for_a_new_key_hand_over_to_the_general_plan(
     # Refused by the direct plan's MERGE while it materializes its source.
     assert in_order_runs == [("direct", False)]
     assert result == MergeResult(inserted=2, updated=0, deleted=0, version=before + 1)
-    rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
-    assert sorted(tuple(r) for r in rows.collect()) == [
+    assert _stored(spark, table, "id", "v", "__START_AT", "__END_AT", "__SEQUENCES") == [
         (1, "a", 10, None, None),
         (2, "a", 10, 20, None),
         (2, "b", 20, None, None),
@@ -258,8 +258,7 @@ def test_a_delta_table_source_takes_the_direct_plan_and_hands_over_the_same_way(
         assert in_order_runs == [("direct", True), ("direct", False)]
         assert in_order == MergeResult(inserted=2, updated=1, deleted=0, version=before + 1)
         assert handed_over == MergeResult(inserted=4, updated=1, deleted=0, version=before + 2)
-        rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT", "__SEQUENCES")
-        assert sorted(tuple(r) for r in rows.collect()) == [
+        assert _stored(spark, table, "id", "v", "__START_AT", "__END_AT", "__SEQUENCES") == [
             (1, "a", 10, 20, None),
             (1, "b", 20, None, None),
             (2, "a", 20, 30, None),
@@ -289,8 +288,7 @@ def test_the_checks_hold_when_delta_does_not_materialize_the_merge_source(
 
         assert in_order_runs == [("direct", False), ("direct", False)]
         assert several == MergeResult(inserted=2, updated=0, deleted=0, version=before + 1)
-        rows = spark.table(table).select("id", "v", "__START_AT", "__END_AT")
-        assert sorted(tuple(r) for r in rows.collect()) == [
+        assert _stored(spark, table, "id", "v", "__START_AT", "__END_AT") == [
             (1, "a", 10, None),
             (2, "a", 20, 30),
             (2, "b", 30, None),
@@ -300,7 +298,3 @@ def test_the_checks_hold_when_delta_does_not_materialize_the_merge_source(
             spark.conf.unset(setting)
         else:
             spark.conf.set(setting, previous)
-
-
-def _merge_table(table: str, events: Any) -> MergeResult:
-    return scd2_merge(table, events, "id", "seq", delete_when="op = 'D'", except_columns=["op"])
