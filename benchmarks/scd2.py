@@ -9,7 +9,8 @@ event per key):
 * a plain SCD1 Delta MERGE of the same batch (the floor: one MERGE, no history).
 
 Then how ``scd2_merge`` grows from a 1M- to a 5M-row dimension at a fixed batch, and
-``deduplicate`` against a ``row_number()`` window on 5M rows.
+``deduplicate`` against a ``row_number()`` window on 5M rows, next to a ``max(struct)``
+aggregate and Spark's own ``dropDuplicates`` (which keeps an arbitrary row).
 
 Each approach first runs ``--warmup`` unmeasured rounds (JIT and code generation warm-up,
 paid once per process), then ``--rounds`` measured ones, each round starting with another
@@ -345,10 +346,15 @@ def _compare_dedup(spark: Any, rows: int, rounds: int, warmup: int) -> dict[str,
         latest = F.max(F.struct("ts", "name", "amount")).alias("latest")
         return events.groupBy("id").agg(latest).select("id", "latest.*")
 
+    def any_row() -> Any:
+        # Spark's own dedup: an arbitrary row (first() per column), also a SortAggregate.
+        return events.dropDuplicates(["id"])
+
     approaches = {
         "deduplicate": lambda: deduplicate(events, "id", "ts"),
         WINDOW: window,
         "max(struct) aggregate": max_struct,
+        "dropDuplicates(id)": any_row,
     }
     for name, build in approaches.items():
         plan = build()._jdf.queryExecution().executedPlan().toString()
