@@ -152,8 +152,13 @@ def _layout(args: argparse.Namespace) -> str:
 
 
 def _session() -> Any:
-    from delta import configure_spark_with_delta_pip
+    import importlib.metadata
+
     from pyspark.sql import SparkSession
+
+    from databricks_utils.session.delta_runtime import delta_coordinate
+
+    versions = (importlib.metadata.version(d) for d in ("pyspark", "delta-spark"))
 
     warehouse = tempfile.mkdtemp(prefix="scd2-bench-")
     builder = (
@@ -171,8 +176,9 @@ def _session() -> Any:
         # cost of ~1 s per query on 2 cores, paid by every approach. Local configs use 2.
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.driver.memory", "6g")
+        .config("spark.jars.packages", delta_coordinate(*versions))
     )
-    session = configure_spark_with_delta_pip(builder).getOrCreate()
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from databricks_utils.session import SparkSessionError
-from databricks_utils.session.preflight import check_delta_compatibility
-from tests.conftest import run_python
+from databricks_utils.session.delta_runtime import delta_coordinate, supported_pair
+from tests.conftest import installed_delta_coordinate, run_python
 
 CREATE_SESSION = """
 import sys
@@ -56,15 +56,15 @@ def fake_distribution(root: Path, name: str, version: str) -> None:
     )
 
 
-def test_stray_spark_remote_is_refused(tmp_path: Path) -> None:
+def test_spark_remote_among_free_form_settings_is_refused(tmp_path: Path) -> None:
     code, output = create_in_subprocess(
-        local_config(tmp_path), {"SPARK_REMOTE": "sc://host:443/;token=S3CR3T"}
+        local_config(tmp_path, '    spark.remote: "sc://host:443/;token=S3CR3T"\n')
     )
 
     assert code == 3, output
     assert (
-        "SparkSessionError: a local Spark session was requested, but the environment variable "
-        "SPARK_REMOTE is set, which makes SparkSession.builder return a Spark Connect session"
+        'SparkSessionError: spark.config."spark.remote" turns the local session into a Spark '
+        "Connect session; set spark.remote (next to spark.config) for a Spark Connect server"
     ) in output
     assert "S3CR3T" not in output
 
@@ -88,7 +88,12 @@ def test_java_home_without_java_is_explained(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("distribution", "version", "message"),
     [
-        ("delta-spark", "3.2.0", "delta-spark 3.2.0 needs pyspark 3.5.x, but pyspark 4.0"),
+        (
+            "delta-spark",
+            "4.4.1",
+            f"pyspark {importlib.metadata.version('pyspark')} with delta-spark 4.4.1 is not a "
+            "supported pair for a local session",
+        ),
         ("databricks-connect", "17.0.0", "databricks-connect is installed in this environment"),
     ],
 )
@@ -120,7 +125,7 @@ def test_unresolvable_delta_jars_give_mirror_advice(tmp_path: Path) -> None:
 
     assert code == 3, output
     assert "SparkSessionError: the Spark JVM failed to start" in output
-    assert "Ivy could not download io.delta:delta-spark_2.13:" in output
+    assert f"Ivy could not download {installed_delta_coordinate()} (from" in output
     assert 'set spark.config."spark.jars.repositories" to the mirror URL' in output
     assert "set spark.jars_dir to it" in output
 
@@ -130,8 +135,9 @@ def test_jars_dir_replaces_ivy_resolution(tmp_path: Path) -> None:
     jars = tmp_path / "jars"
     jars.mkdir()
     delta = importlib.metadata.version("delta-spark")
+    artifact = installed_delta_coordinate().split(":")[1]
     for pattern in (
-        f"io.delta_delta-spark_2.13-{delta}.jar",
+        f"io.delta_{artifact}-{delta}.jar",
         f"io.delta_delta-storage-{delta}.jar",
         "org.antlr_antlr4-runtime-*.jar",
     ):
@@ -199,25 +205,49 @@ def test_reusing_a_session_without_delta_warns(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("pyspark", "delta", "runtime", "coordinate"),
+    [
+        ("4.0.1", "4.0.1", "Databricks Runtime 17.3 LTS", "io.delta:delta-spark_2.13:4.0.1"),
+        ("4.0.5", "4.0.0", "Databricks Runtime 17.3 LTS", "io.delta:delta-spark_2.13:4.0.0"),
+        ("4.1.1", "4.1.0", "Databricks Runtime 18 LTS", "io.delta:delta-spark_4.1_2.13:4.1.0"),
+        ("3.5.9", "3.3.3", "Databricks Runtime 15.4 / 16.4 LTS", "io.delta:delta-spark_2.12:3.3.3"),
+        ("3.5.3", "3.2.0", "Databricks Runtime 15.4 / 16.4 LTS", "io.delta:delta-spark_2.12:3.2.0"),
+    ],
+)
+def test_supported_pairs_name_their_runtime_and_jar(
+    pyspark: str, delta: str, runtime: str, coordinate: str
+) -> None:
+    assert supported_pair(pyspark, delta).runtime == runtime
+    assert delta_coordinate(pyspark, delta) == coordinate
+
+
+SUPPORTED = (
+    "Install one of: pyspark 4.1.0-4.1.1 with delta-spark 4.1.0 (Databricks Runtime 18 LTS); "
+    "pyspark 4.0.x with delta-spark 4.0.x (Databricks Runtime 17.3 LTS); pyspark 3.5.x with "
+    "delta-spark 3.2.x-3.3.x (Databricks Runtime 15.4 / 16.4 LTS); for example pip install "
+    "'pyspark==4.0.*' 'delta-spark==4.0.*' (what pip install 'databricks-utils[spark]' gives)."
+)
+
+
+@pytest.mark.parametrize(
     ("pyspark", "delta"),
     [
-        ("4.0.1", "4.0.1"),
-        ("4.0.0", "4.0.1"),
-        ("4.1.0", "4.2.0"),
-        ("3.5.3", "3.3.0"),
+        ("4.1.0", "4.0.1"),  # Delta 4.0 on Spark 4.1
+        ("4.1.4", "4.1.0"),  # Delta 4.1.0 misses classes Spark 4.1.2+ removed
+        ("4.1.4", "4.4.1"),  # what pip picks for pyspark 4.1.4: its jar does not resolve
+        ("4.0.1", "3.3.3"),
+        ("3.5.9", "4.0.1"),
+        ("3.4.4", "2.4.0"),
         ("9.0.0", "9.1.0"),
     ],
 )
-def test_compatible_or_unknown_pairs_pass(pyspark: str, delta: str) -> None:
-    check_delta_compatibility(pyspark, delta)
-
-
-def test_incompatible_pair_lists_what_would_match() -> None:
+def test_unsupported_pair_names_both_versions_and_the_supported_pairs(
+    pyspark: str, delta: str
+) -> None:
     with pytest.raises(SparkSessionError) as info:
-        check_delta_compatibility("4.1.0", "4.0.1")
+        supported_pair(pyspark, delta)
 
-    assert str(info.value).startswith(
-        "delta-spark 4.0.1 needs pyspark 4.0.x, but pyspark 4.1.0 is installed. "
-        "Install a matching pair"
+    assert str(info.value) == (
+        f"pyspark {pyspark} with delta-spark {delta} is not a supported pair for a local "
+        f"session: their Delta jars do not work together or are untested. {SUPPORTED}"
     )
-    assert "4.0.x -> Spark 4.0.x" in str(info.value)

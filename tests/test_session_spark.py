@@ -16,7 +16,7 @@ from databricks_utils.session import (
     SparkSessionFactory,
     runtime,
 )
-from tests.conftest import SPARK_CONFIG_DIR
+from tests.conftest import SPARK_CONFIG_DIR, installed_delta_coordinate
 
 pytestmark = pytest.mark.spark
 
@@ -32,6 +32,7 @@ def restore_shuffle_partitions(spark):
     spark.conf.set("spark.sql.shuffle.partitions", "2")
 
 
+@pytest.mark.classic
 def test_local_session_is_configured_from_the_test_environment(spark) -> None:
     conf = spark.conf
     assert spark.sparkContext.master == "local[2]"
@@ -42,7 +43,8 @@ def test_local_session_is_configured_from_the_test_environment(spark) -> None:
         conf.get("spark.sql.catalog.spark_catalog")
         == "org.apache.spark.sql.delta.catalog.DeltaCatalog"
     )
-    assert "io.delta:delta-spark_2.13:" in spark.sparkContext.getConf().get("spark.jars.packages")
+    packages = spark.sparkContext.getConf().get("spark.jars.packages")
+    assert packages.split(",")[0] == installed_delta_coordinate()
 
 
 def test_catalog_names_work_unchanged_in_save_as_table_and_spark_table(spark) -> None:
@@ -93,6 +95,7 @@ def test_reuse_applies_runtime_settings_and_warns_about_static_ones(spark) -> No
     ]
 
 
+@pytest.mark.classic
 @pytest.mark.usefixtures("restore_shuffle_partitions")
 def test_on_databricks_the_active_session_is_returned_and_configured(
     spark, monkeypatch: pytest.MonkeyPatch

@@ -20,7 +20,7 @@ from pydantic import (
 from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention
 from databricks_utils.catalog.identifiers import validate_identifier, validate_qualified_name
 from databricks_utils.catalog.layers import Layer
-from databricks_utils.redaction import redact_mapping
+from databricks_utils.redaction import redact_mapping, redact_text
 
 DEFAULT_MONTE_CARLO_ENDPOINT = "https://api.getmontecarlo.com/graphql"
 ENVIRONMENT_NAME = r"^[a-z][a-z0-9_]*$"
@@ -99,6 +99,11 @@ class SparkConfig(_Section):
             directory holding the config directory (the project root). `ConfigLoader`
             defaults it to ``spark-warehouse`` there, whatever the working directory.
         databricks_connect: Use Databricks Connect instead of a local session.
+        remote: A Spark Connect URL instead of a local session: ``sc://host:port`` (a
+            Spark Connect server), or ``local[N]`` for a Spark Connect server with Delta
+            Lake started in this process, which runs code the way serverless compute does.
+            The ``SPARK_REMOTE`` environment variable does the same. Tokens in the URL
+            are never shown.
 
     Example:
         ```yaml
@@ -117,6 +122,7 @@ class SparkConfig(_Section):
     jars_dir: str | None = None
     warehouse_dir: str | None = None
     databricks_connect: DatabricksConnectConfig | None = None
+    remote: str | None = None
 
     @field_validator("config", mode="before")
     @classmethod
@@ -127,7 +133,12 @@ class SparkConfig(_Section):
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
-            yield name, redact_mapping(value) if name == "config" else value
+            if name == "config":
+                yield name, redact_mapping(value)
+            elif name == "remote" and value is not None:
+                yield name, redact_text(value)
+            else:
+                yield name, value
 
 
 class CatalogConfig(_Section):

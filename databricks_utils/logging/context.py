@@ -8,7 +8,7 @@ import sys
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from databricks_utils.session.runtime import is_databricks_runtime
+from databricks_utils.session.runtime import is_databricks_runtime, is_spark_connect
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -59,7 +59,7 @@ def current_user(spark: SparkSession | None = None) -> str:
         >>> current_user() == current_user()
         True
     """
-    if spark is not None and (is_databricks_runtime() or _is_connect_session(spark)):
+    if spark is not None and (is_databricks_runtime() or is_spark_connect(spark)):
         if "user" not in _detected:
             user = _spark_user(spark)
             if user:
@@ -84,10 +84,6 @@ def _spark_user(spark: SparkSession) -> str | None:
     return None if row is None or not row[0] else str(row[0])
 
 
-def _is_connect_session(spark: SparkSession) -> bool:
-    return type(spark).__module__.startswith("pyspark.sql.connect")
-
-
 def _notebook_context_run_id() -> str | None:
     # The context of a notebook task, reached through the notebook's dbutils (as MLflow does).
     ipython = sys.modules.get("IPython")
@@ -109,7 +105,7 @@ def _notebook_context_run_id() -> str | None:
 def _spark_run_id(spark: SparkSession) -> str | None:
     try:
         value = spark.conf.get(_RUN_ID_SPARK_KEY, None)
-        if not value and not _is_connect_session(spark):
+        if not value and not is_spark_connect(spark):
             value = spark.sparkContext.getLocalProperty(_RUN_ID_SPARK_KEY)
     except Exception:
         return None

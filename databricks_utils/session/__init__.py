@@ -11,6 +11,7 @@ from databricks_utils.session.runtime import (
     databricks_runtime_version,
     is_databricks_runtime,
     is_serverless,
+    is_spark_connect,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "databricks_runtime_version",
     "is_databricks_runtime",
     "is_serverless",
+    "is_spark_connect",
 ]

@@ -8,11 +8,18 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from databricks_utils.config.loader import ConfigLoader
-from databricks_utils.config.models import EnvironmentConfig
+from databricks_utils.config.models import EnvironmentConfig, SparkConfig
 from databricks_utils.session.connect import create_connect_session
 from databricks_utils.session.errors import SparkConfigNotAppliedWarning, SparkSessionError
 from databricks_utils.session.existing import apply_runtime_settings, current_setting
-from databricks_utils.session.local import DELTA_EXTENSION, create_local_session, local_settings
+from databricks_utils.session.local import (
+    DELTA_EXTENSION,
+    create_local_session,
+    jvm_start_advice,
+    local_settings,
+    startup_settings,
+)
+from databricks_utils.session.remote import create_remote_session, remote_url
 from databricks_utils.session.runtime import is_databricks_runtime, is_serverless
 
 if TYPE_CHECKING:
@@ -27,6 +34,8 @@ class SparkSessionFactory:
       runtime-settable ``spark.config`` entries are applied with ``spark.conf.set``; static
       ones are skipped with one warning; serverless refusals are skipped the same way.
     - With ``spark.databricks_connect`` configured: a Databricks Connect session.
+    - With ``spark.remote`` configured or ``SPARK_REMOTE`` set: a Spark Connect session,
+      ``sc://host:port`` or ``local[N]`` (a Connect server with Delta Lake in this process).
     - Otherwise: a local session with Delta Lake (jars through ``spark.jars.packages`` or
       ``spark.jars_dir``), reusing the session already running in this process.
 
@@ -77,6 +86,9 @@ class SparkSessionFactory:
             spark = create_connect_session(spark_config.databricks_connect)
             apply_runtime_settings(spark, spark_config.config, tolerate_refusals=True)
             return spark
+        url = remote_url(spark_config)
+        if url is not None:
+            return _remote_session(url, spark_config)
         running = _active_session()
         if running is None:
             return create_local_session(spark_config)
@@ -85,6 +97,18 @@ class SparkSessionFactory:
         settings.pop("spark.jars.packages", None)  # merged with Delta's package at start
         apply_runtime_settings(running, settings, tolerate_refusals=False)
         return running
+
+
+def _remote_session(url: str, config: SparkConfig) -> SparkSession:
+    if url.startswith("local"):
+        # pyspark starts the server in this process, from the settings of a local session.
+        settings = startup_settings(config)
+        settings["spark.app.name"] = config.app_name
+        with jvm_start_advice(config):
+            return create_remote_session(url, settings)
+    spark = create_remote_session(url, {})
+    apply_runtime_settings(spark, config.config, tolerate_refusals=True)
+    return spark
 
 
 def _warn_unless_delta(spark: SparkSession) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from databricks_utils.config.models import SparkConfig
 from databricks_utils.session import preflight
+from databricks_utils.session.delta_runtime import delta_coordinate, supported_pair
 from databricks_utils.session.errors import SparkSessionError
 
 if TYPE_CHECKING:
@@ -50,55 +53,83 @@ def create_local_session(config: SparkConfig) -> SparkSession:
 
     Raises:
         SparkSessionError: with advice, for everything that can be checked before the JVM
-            starts (Java, versions, ``SPARK_REMOTE``) and for a JVM that fails to start.
+            starts (Java, versions, ``spark.remote`` in ``spark.config``) and for a JVM that
+            fails to start.
     """
-    settings = local_settings(config)
-    preflight.check_not_remote(settings)
-    use_ivy = config.jars_dir is None
-    preflight.check_local_spark_installed(need_delta_pip=use_ivy)
-    pyspark_version = preflight.installed_version("pyspark")
-    delta_version = preflight.installed_version("delta-spark")
-    if pyspark_version and delta_version:
-        preflight.check_delta_compatibility(pyspark_version, delta_version)
-    preflight.check_java()
-
+    settings = startup_settings(config)
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master(config.master or DEFAULT_MASTER).appName(config.app_name)
-    packages = [p for p in settings.pop("spark.jars.packages", "").split(",") if p]
     for key, value in settings.items():
         builder = builder.config(key, value)
-    if use_ivy:
-        from delta import configure_spark_with_delta_pip
-
-        builder = configure_spark_with_delta_pip(builder, extra_packages=packages)
-    elif packages:
-        builder = builder.config("spark.jars.packages", ",".join(packages))
-    try:
+    with jvm_start_advice(config):
         return builder.getOrCreate()
+
+
+def startup_settings(config: SparkConfig) -> dict[str, str]:
+    """``local_settings`` plus the Delta jar for the installed pyspark and delta-spark, after
+    checking that a local JVM can start with them.
+
+    Raises:
+        SparkSessionError: for a missing pyspark, delta-spark or Java, an unsupported pair.
+    """
+    settings = local_settings(config)
+    preflight.check_no_remote_setting(settings)
+    use_ivy = config.jars_dir is None
+    preflight.check_local_spark_installed(need_delta_pip=use_ivy)
+    coordinate = _installed_delta_coordinate()
+    preflight.check_java()
+    packages = [p for p in settings.pop("spark.jars.packages", "").split(",") if p]
+    if use_ivy and coordinate is not None:
+        packages.insert(0, coordinate)
+    if packages:
+        settings["spark.jars.packages"] = ",".join(packages)
+    return settings
+
+
+@contextmanager
+def jvm_start_advice(config: SparkConfig) -> Iterator[None]:
+    """Turn a JVM that fails to start into a ``SparkSessionError`` with advice."""
+    try:
+        yield
     except Exception as exc:
         if "JAVA_GATEWAY_EXITED" not in str(exc) and "Java gateway" not in str(exc):
             raise
-        raise SparkSessionError(_jvm_failed_message(delta_version, use_ivy)) from exc
+        coordinate = _installed_delta_coordinate() if config.jars_dir is None else None
+        raise SparkSessionError(_jvm_failed_message(coordinate)) from exc
+
+
+def _installed_delta_coordinate() -> str | None:
+    """The Delta jar of the installed pyspark and delta-spark, refusing an unsupported pair."""
+    delta_version = preflight.installed_version("delta-spark")
+    if delta_version is None:
+        return None
+    pyspark_version = preflight.installed_version("pyspark") or ""
+    supported_pair(pyspark_version, delta_version)
+    return delta_coordinate(pyspark_version, delta_version)
 
 
 def _jars_in(directory: Path) -> list[str]:
+    installed = preflight.installed_version("delta-spark")
+    pyspark = preflight.installed_version("pyspark") or ""
+    artifact = (
+        delta_coordinate(pyspark, installed) if installed else "io.delta:<delta-spark>:<version>"
+    )
     if not directory.is_dir():
         raise SparkSessionError(f"spark.jars_dir {directory} is not a directory")
     jars = sorted(str(jar.resolve()) for jar in directory.glob("*.jar"))
     if not jars:
         raise SparkSessionError(
             f"spark.jars_dir {directory} holds no .jar files; download the Delta jars into it, "
-            "e.g. mvn dependency:copy -Dartifact=io.delta:delta-spark_2.13:<version> "
+            f"e.g. mvn dependency:copy -Dartifact={artifact} "
             f"-DoutputDirectory={directory}"
         )
     return jars
 
 
-def _jvm_failed_message(delta_version: str | None, use_ivy: bool) -> str:
+def _jvm_failed_message(coordinate: str | None) -> str:
     message = "the Spark JVM failed to start (its own output is above)."
-    if use_ivy:
-        coordinate = f"io.delta:delta-spark_2.13:{delta_version}"
+    if coordinate is not None:
         message += (
             f" The most common cause is that Ivy could not download {coordinate} (from "
             "spark.jars.packages) from Maven Central. Behind a proxy or a corporate mirror, set "

@@ -16,27 +16,6 @@ from databricks_utils.session.errors import SparkSessionError
 MIN_JAVA_MAJOR = 17
 SPARK_EXTRA = "pip install 'databricks-utils[spark]'"
 
-# delta-spark (major, minor) -> the Spark (major, minor) lines it runs on (docs.delta.io/releases
-# and the release notes). Versions not listed are not checked.
-DELTA_SPARK_COMPATIBILITY: dict[tuple[int, int], frozenset[tuple[int, int]]] = {
-    (1, 0): frozenset({(3, 1)}),
-    (1, 1): frozenset({(3, 2)}),
-    (1, 2): frozenset({(3, 2)}),
-    (2, 0): frozenset({(3, 2)}),
-    (2, 1): frozenset({(3, 3)}),
-    (2, 2): frozenset({(3, 3)}),
-    (2, 3): frozenset({(3, 3)}),
-    (2, 4): frozenset({(3, 4)}),
-    (3, 0): frozenset({(3, 5)}),
-    (3, 1): frozenset({(3, 5)}),
-    (3, 2): frozenset({(3, 5)}),
-    (3, 3): frozenset({(3, 5)}),
-    (4, 0): frozenset({(4, 0)}),
-    (4, 1): frozenset({(4, 0), (4, 1)}),
-    (4, 2): frozenset({(4, 0), (4, 1)}),
-    (4, 4): frozenset({(4, 0), (4, 1), (4, 2)}),
-}
-
 
 def installed_version(distribution: str) -> str | None:
     """The installed version of ``distribution``, or ``None`` when it is not installed."""
@@ -46,18 +25,14 @@ def installed_version(distribution: str) -> str | None:
         return None
 
 
-def check_not_remote(settings: Mapping[str, str], environ: Mapping[str, str] = os.environ) -> None:
-    """Refuse a local request that the builder would silently turn into Spark Connect."""
-    if "SPARK_REMOTE" in environ:
-        raise SparkSessionError(
-            "a local Spark session was requested, but the environment variable SPARK_REMOTE is "
-            "set, which makes SparkSession.builder return a Spark Connect session instead. "
-            "Unset SPARK_REMOTE, or configure spark.databricks_connect for remote compute."
-        )
+def check_no_remote_setting(settings: Mapping[str, str]) -> None:
+    """Refuse ``spark.remote`` among the free-form settings, where the builder would silently
+    turn a local session into a Spark Connect one."""
     if "spark.remote" in settings:
         raise SparkSessionError(
             'spark.config."spark.remote" turns the local session into a Spark Connect session; '
-            "remove it, or configure spark.databricks_connect for remote compute."
+            "set spark.remote (next to spark.config) for a Spark Connect server, or "
+            "spark.databricks_connect for Databricks compute."
         )
 
 
@@ -76,33 +51,6 @@ def check_local_spark_installed(*, need_delta_pip: bool) -> None:
             f"delta-spark is not installed; for local Spark with Delta Lake run: {SPARK_EXTRA} "
             "(or point spark.jars_dir at a directory holding the Delta jars)"
         )
-
-
-def check_delta_compatibility(pyspark_version: str, delta_version: str) -> None:
-    """Refuse a delta-spark / pyspark pair that cannot work together.
-
-    Example:
-        >>> check_delta_compatibility("4.0.1", "4.0.1")
-        >>> check_delta_compatibility("4.0.1", "3.2.0")
-        Traceback (most recent call last):
-          ...
-        databricks_utils.session.errors.SparkSessionError: delta-spark 3.2.0 needs ...
-    """
-    delta = _major_minor(delta_version)
-    spark = _major_minor(pyspark_version)
-    supported = DELTA_SPARK_COMPATIBILITY.get(delta) if delta and spark else None
-    if supported is None or spark in supported:
-        return
-    lines = ", ".join(
-        f"{_fmt(d)}.x -> Spark {'/'.join(_fmt(s) + '.x' for s in sorted(sparks))}"
-        for d, sparks in sorted(DELTA_SPARK_COMPATIBILITY.items(), reverse=True)[:6]
-    )
-    wanted = " or ".join(_fmt(s) + ".x" for s in sorted(supported))
-    raise SparkSessionError(
-        f"delta-spark {delta_version} needs pyspark {wanted}, but pyspark {pyspark_version} is "
-        f"installed. Install a matching pair ({SPARK_EXTRA} pins Delta 4.0.x with Spark 4.0.x, "
-        f"as on Databricks Runtime 17). Compatible pairs: {lines}."
-    )
 
 
 def check_java(environ: Mapping[str, str] = os.environ) -> str:
@@ -150,12 +98,3 @@ def _java_major(executable: str) -> int | None:
         return None
     major = int(match.group(1))
     return int(match.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
-
-
-def _major_minor(version: str) -> tuple[int, int] | None:
-    match = re.match(r"(\d+)\.(\d+)", version)
-    return (int(match.group(1)), int(match.group(2))) if match else None
-
-
-def _fmt(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"

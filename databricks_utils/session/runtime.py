@@ -46,3 +46,15 @@ def is_serverless() -> bool:
         False
     """
     return (databricks_runtime_version() or "").startswith("client.")
+
+
+def is_spark_connect(spark: object) -> bool:
+    """True for a Spark Connect session (serverless, Databricks Connect, ``sc://`` servers):
+    it has no JVM on the Python side (no ``sparkContext``, ``_jvm`` or ``_jdf``).
+
+    Example:
+        >>> spark = SparkSession.builder.remote("sc://localhost").getOrCreate()  # doctest: +SKIP
+        >>> is_spark_connect(spark)  # doctest: +SKIP
+        True
+    """
+    return type(spark).__module__.startswith("pyspark.sql.connect")
