@@ -13,6 +13,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StructType
 
+from databricks_utils.delta._materialize import checkpoint, release
 from databricks_utils.delta._target import first_row
 from databricks_utils.delta.columns import INTERNAL_PREFIX, ColumnResolver, quoted
 from databricks_utils.delta.errors import MergeInputError
@@ -62,7 +63,7 @@ class ChangeBatch:
     persisted: DataFrame
 
     def release(self) -> None:
-        self.persisted.unpersist()
+        release(self.persisted)
 
 
 def describe_sequence(sequence_by: str | Column) -> str:
@@ -186,12 +187,12 @@ def collect_batch(events: DataFrame, spec: ChangeSpec) -> ChangeBatch:
         F.sum(F.col(DELETE).cast("long")).alias("deletes"),
         F.max(KEY_EVENTS).alias("most_per_key"),
     ]
-    grouped = grouped.localCheckpoint()
+    grouped = checkpoint(grouped)
     try:
         stats = first_row(grouped.agg(*metrics))
         _check_batch(grouped, spec, stats)
     except BaseException:
-        grouped.unpersist()
+        release(grouped)
         raise
     events = grouped.select(
         *spec.keys,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import functools
-
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from databricks_utils.delta import _sql as sql
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeBatch, ChangeSpec
+from databricks_utils.delta._materialize import materialized
+from databricks_utils.delta._merge_statement import MergeCounts
 from databricks_utils.delta._schema import check_same_columns, target_columns
+from databricks_utils.delta._sql import all_of
 from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import INTERNAL_PREFIX, SEQUENCE_COLUMN, backticked
 from databricks_utils.delta.errors import MergeInputError
@@ -31,8 +33,7 @@ def run_scd1(
                 "sequence, so older events could not be told from newer ones"
             )
         check_same_columns(target, spec, maintained, merge_schema)
-    latest = _latest_per_key(batch, ignore_null_updates).localCheckpoint()
-    try:
+    with materialized(_latest_per_key(batch, ignore_null_updates)) as latest:
         counts = {
             bool(row[DELETE]): int(row["count"]) for row in latest.groupBy(DELETE).count().collect()
         }
@@ -41,11 +42,10 @@ def run_scd1(
             rows = latest.where(~F.col(DELETE)).select(*_values(spec, "", stored_sequence))
             version = target.create(rows)
             return MergeResult(upserts, 0, 0, version, ignored_deletes=deletes)
-        applicable = _newer_than_stored(target, latest, spec, stored_sequence).localCheckpoint()
-        try:
+        with materialized(_newer_than_stored(target, latest, spec, stored_sequence)) as applicable:
             if applicable.isEmpty():
                 return MergeResult(0, 0, 0, None, ignored_deletes=deletes)
-            metrics = _merge(
+            written = _merge(
                 target,
                 latest=applicable,
                 spec=spec,
@@ -53,23 +53,13 @@ def run_scd1(
                 ignore_null_updates=ignore_null_updates,
                 merge_schema=merge_schema,
             )
-        finally:
-            applicable.unpersist()
-        inserted, updated, deleted = (
-            int(metrics["num_inserted_rows"]),
-            int(metrics["num_updated_rows"]),
-            int(metrics["num_deleted_rows"]),
-        )
-        changed = inserted or updated or deleted
         return MergeResult(
-            inserted,
-            updated,
-            deleted,
-            target.latest_version() if changed else None,
-            ignored_deletes=deletes - deleted,
+            written["insert"],
+            written["update"],
+            written["delete"],
+            target.committed_version(written),
+            ignored_deletes=deletes - written["delete"],
         )
-    finally:
-        latest.unpersist()
 
 
 def _newer_than_stored(
@@ -132,36 +122,26 @@ def _merge(
     stored_sequence: str,
     ignore_null_updates: bool,
     merge_schema: bool,
-) -> dict[str, int]:
-    assert target.table is not None
-    condition = functools.reduce(
-        lambda a, b: a & b,
-        [F.col(f"t.{backticked(k)}") == F.col(f"s.{backticked(k)}") for k in spec.keys],
-    )
-    stored = F.col(f"t.{backticked(stored_sequence)}")
-    incoming, is_delete = F.col(f"s.{SEQ}"), F.col(f"s.{DELETE}")
-    inserts: dict[str, str | Column] = {
-        backticked(c): F.col(f"s.{backticked(c)}") for c in spec.columns
-    }
+) -> MergeCounts:
+    condition = all_of(sql.target(k) == sql.source(k) for k in spec.keys)
+    stored = sql.target(stored_sequence)
+    incoming, is_delete = sql.source(SEQ), sql.source(DELETE)
+    inserts = {c: sql.source(c) for c in spec.columns}
     if stored_sequence == SEQUENCE_COLUMN:
         inserts[SEQUENCE_COLUMN] = incoming
     updates = dict(inserts)
     if ignore_null_updates:
-        deleted_since = F.col(f"s.{LAST_DELETE}") > stored
+        deleted_since = sql.source(LAST_DELETE) > stored
         for column in spec.payload:
             if column != spec.sequence_column:
-                new, old = F.col(f"s.{backticked(column)}"), F.col(f"t.{backticked(column)}")
-                updates[backticked(column)] = F.when(deleted_since, new).otherwise(
-                    F.coalesce(new, old)
+                new, old = sql.source(column), sql.target(column)
+                updates[column] = sql.when(deleted_since, new).otherwise(
+                    sql.call("coalesce", new, old)
                 )
-    builder = (
-        target.table.alias("t")
-        .merge(latest.alias("s"), condition)
-        .whenMatchedDelete(condition=is_delete & (incoming >= stored))
-        .whenMatchedUpdate(condition=~is_delete & (incoming > stored), set=updates)
-        .whenNotMatchedInsert(condition=~is_delete, values=inserts)
+    merge = (
+        target.merge(condition)
+        .when_matched_delete(is_delete & (incoming >= stored))
+        .when_matched_update(updates, ~is_delete & (incoming > stored))
+        .when_not_matched_insert(inserts, ~is_delete)
     )
-    if merge_schema:
-        builder = builder.withSchemaEvolution()
-    row = builder.execute().head()
-    return row.asDict() if row is not None else {}
+    return merge.with_schema_evolution(merge_schema).execute(latest)

@@ -20,14 +20,16 @@ from __future__ import annotations
 
 import functools
 
-from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType
 
+from databricks_utils.delta import _sql as sql
 from databricks_utils.delta._changes import DELETE, SEQ, ChangeSpec
 from databricks_utils.delta._scd2_in_order import NOT_IN_ORDER, in_order_result
 from databricks_utils.delta._scd2_plan import Scd2Options, stored_sequences
-from databricks_utils.delta._target import Target, merge_counts
+from databricks_utils.delta._sql import Sql
+from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
 from databricks_utils.delta.result import MergeResult
 
@@ -53,22 +55,12 @@ def run_direct(
 ) -> MergeResult | None:
     """The direct plan's result, or ``None`` (nothing written) when the batch has several
     events for a key, a NULL key or sequence, or does not follow the stored history."""
-    table = target.table
-    assert table is not None
-
-    def merge() -> dict[str, int]:
-        metrics = (
-            table.alias("t")
-            .merge(_staged(events, spec).alias("s"), _condition(spec, options))
-            .whenMatchedUpdate(set=_updated(spec, options))
-            .whenNotMatchedInsert(
-                condition=_source(OPENS) | _source(DELETE), values=_opened(spec, options)
-            )
-            .execute()
-        )
-        return merge_counts(metrics, target)
-
-    return in_order_result(target, merge)
+    merge = (
+        target.merge(_condition(spec, options))
+        .when_matched_update(_updated(spec, options))
+        .when_not_matched_insert(_opened(spec, options), _source(OPENS) | _source(DELETE))
+    )
+    return in_order_result(target, lambda: merge.execute(_staged(events, spec)))
 
 
 def _staged(events: DataFrame, spec: ChangeSpec) -> DataFrame:
@@ -92,28 +84,24 @@ def _checked(events: DataFrame, spec: ChangeSpec) -> DataFrame:
     )
 
 
-def _condition(spec: ChangeSpec, options: Scd2Options) -> Column:
-    keys = functools.reduce(lambda a, b: a & b, [_target(k) == _source(k) for k in spec.keys])
-    reach = F.greatest(
+def _condition(spec: ChangeSpec, options: Scd2Options) -> Sql:
+    keys = sql.all_of(_target(k) == _source(k) for k in spec.keys)
+    reach = sql.call(
+        "greatest",
         _target(options.valid_from),
         _target(options.valid_to),
-        F.array_max(_target(_sequences(options))),
+        sql.call("array_max", _target(_sequences(options))),
     )
     # An opening row matches an open version with the same tracked values (it never
     # deletes); a closing row one that differs, or any when it deletes.
     unchanged_upsert = _same_tracked(options) & ~_source(DELETE)
-    matches = _target(options.valid_to).isNull() & (_source(OPENS) == unchanged_upsert)
-    return keys & F.when(_source(SEQ) <= reach, F.raise_error(F.lit(NOT_IN_ORDER))).otherwise(
-        matches
-    )
+    matches = _target(options.valid_to).is_null() & (_source(OPENS) == unchanged_upsert)
+    late = _source(SEQ) <= reach
+    return keys & sql.when(late, sql.raise_error(NOT_IN_ORDER)).otherwise(matches)
 
 
-def _same_tracked(options: Scd2Options) -> Column:
-    return functools.reduce(
-        lambda a, b: a & b,
-        [_source(c).eqNullSafe(_target(c)) for c in options.tracked],
-        F.lit(True),
-    )
+def _same_tracked(options: Scd2Options) -> Sql:
+    return sql.all_of(_source(c).eq_null_safe(_target(c)) for c in options.tracked)
 
 
 def _sequences(options: Scd2Options) -> str:
@@ -121,48 +109,45 @@ def _sequences(options: Scd2Options) -> str:
     return options.sequences
 
 
-def _absorbed(options: Scd2Options) -> Column:
-    return F.coalesce(_target(_sequences(options)), F.array(_target(options.valid_from)))
+def _absorbed(options: Scd2Options) -> Sql:
+    start = sql.call("array", _target(options.valid_from))
+    return sql.call("coalesce", _target(_sequences(options)), start)
 
 
-def _updated(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
+def _updated(spec: ChangeSpec, options: Scd2Options) -> dict[str, Sql]:
     """The open version closed by a closing row, or extended by an opening row (one
     unconditional clause: each clause adds a test per row to the MERGE's rewrite)."""
     extends = _source(OPENS)
     absorbed = _absorbed(options)
-    values = {c: F.when(extends, _source(c)).otherwise(_target(c)) for c in spec.payload}
-    values[options.valid_to] = F.when(extends, _target(options.valid_to)).otherwise(_source(SEQ))
-    values[_sequences(options)] = F.when(
-        extends, F.concat(absorbed, F.array(_source(SEQ)))
+    values = {c: sql.when(extends, _source(c)).otherwise(_target(c)) for c in spec.payload}
+    values[options.valid_to] = sql.when(extends, _target(options.valid_to)).otherwise(_source(SEQ))
+    values[_sequences(options)] = sql.when(
+        extends, sql.call("concat", absorbed, sql.call("array", _source(SEQ)))
     ).otherwise(stored_sequences(absorbed, _target(options.valid_from)))
     if options.current_flag:
         values[options.current_flag] = extends
-    return _assignments(values)
+    return values
 
 
-def _opened(spec: ChangeSpec, options: Scd2Options) -> dict[str, str | Column]:
+def _opened(spec: ChangeSpec, options: Scd2Options) -> dict[str, Sql]:
     """A new version from an opening row; a closing row of a delete gets here only when
     its key has no open version, which raises ``NOT_IN_ORDER``."""
     values = {c: _source(c) for c in spec.stored}
     first_key = spec.keys[0]
-    values[first_key] = F.when(_source(DELETE), F.raise_error(F.lit(NOT_IN_ORDER))).otherwise(
+    values[first_key] = sql.when(_source(DELETE), sql.raise_error(NOT_IN_ORDER)).otherwise(
         _source(first_key)
     )
     values[options.valid_from] = _source(SEQ)
-    values[options.valid_to] = F.lit(None).cast(spec.sequence_type)
-    values[_sequences(options)] = F.lit(None).cast(ArrayType(spec.sequence_type))
+    values[options.valid_to] = sql.lit(None).cast(spec.sequence_type)
+    values[_sequences(options)] = sql.lit(None).cast(ArrayType(spec.sequence_type))
     if options.current_flag:
-        values[options.current_flag] = F.lit(True)
-    return _assignments(values)
+        values[options.current_flag] = sql.lit(True)
+    return values
 
 
-def _assignments(values: dict[str, Column]) -> dict[str, str | Column]:
-    return {backticked(name): value for name, value in values.items()}
+def _source(column: str) -> Sql:
+    return sql.source(column)
 
 
-def _source(column: str) -> Column:
-    return F.col(f"s.{backticked(column)}")
-
-
-def _target(column: str) -> Column:
-    return F.col(f"t.{backticked(column)}")
+def _target(column: str) -> Sql:
+    return sql.target(column)

@@ -19,6 +19,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, StructField, StructType, TimestampType
 
+from databricks_utils.delta import _sql as sql
 from databricks_utils.delta._changes import (
     DELETE,
     SEQ,
@@ -26,7 +27,9 @@ from databricks_utils.delta._changes import (
     ChangeSpec,
 )
 from databricks_utils.delta._dedup_plan import RANK
+from databricks_utils.delta._materialize import checkpoint, release
 from databricks_utils.delta._schema import check_same_columns, target_columns
+from databricks_utils.delta._sql import Sql
 from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import (
     INTERNAL_PREFIX,
@@ -157,7 +160,7 @@ def old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> Da
     )
     if not batch.deletes or not options.sequences:
         return old
-    old = old.localCheckpoint()
+    old = checkpoint(old)
     deleting = batch.events.where(F.col(DELETE)).select(*spec.keys).distinct()
     orphans = deleting.join(old.select(*spec.keys), on=spec.keys, how="left_anti")
     if orphans.isEmpty():
@@ -170,8 +173,8 @@ def old_versions(target: Target, batch: ChangeBatch, options: Scd2Options) -> Da
         .withColumn(RANK, F.row_number().over(latest_first))
         .where(F.col(RANK) == 1)
     )
-    widened = old.unionByName(version_columns(anchors, batch, options)).localCheckpoint()
-    old.unpersist()
+    widened = checkpoint(old.unionByName(version_columns(anchors, batch, options)))
+    release(old)
     return widened
 
 
@@ -216,11 +219,11 @@ def absorbed_sequences(options: Scd2Options) -> Column:
     return F.coalesce(F.col(backticked(options.sequences)), start)
 
 
-def stored_sequences(sequences: Column, start: Column) -> Column:
+def stored_sequences(sequences: Sql, start: Sql) -> Sql:
     """What the sequences column stores: NULL when the version absorbed only its start
     (most versions), which keeps the column nearly free to write and rewrite."""
-    only_start = (F.size(sequences) == 1) & (sequences[0] == start)
-    return F.when(~only_start, sequences)
+    only_start = (sql.call("size", sequences) == 1) & (sequences[0] == start)
+    return sql.when(~only_start, sequences)
 
 
 def _stored_or_null(stored: ColumnResolver, event_schema: StructType, column: str) -> Column:

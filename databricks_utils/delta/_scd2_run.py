@@ -3,12 +3,12 @@ one; one MERGE, so at most one commit, whichever runs."""
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from databricks_utils.delta import _sql as sql
 from databricks_utils.delta._changes import (
     SEQ,
     ChangeBatch,
@@ -17,6 +17,8 @@ from databricks_utils.delta._changes import (
     collect_batch,
     describe_examples,
 )
+from databricks_utils.delta._materialize import checkpoint, release
+from databricks_utils.delta._merge_statement import MergeCounts
 from databricks_utils.delta._scd2_direct import run_direct, takes_direct_plan
 from databricks_utils.delta._scd2_in_order import in_order_result, in_order_writes
 from databricks_utils.delta._scd2_plan import (
@@ -34,7 +36,8 @@ from databricks_utils.delta._scd2_plan import (
     stored_sequences,
 )
 from databricks_utils.delta._setup import Setup
-from databricks_utils.delta._target import Target, merge_counts
+from databricks_utils.delta._sql import Sql
+from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import backticked
 from databricks_utils.delta.errors import MergeInputError
 from databricks_utils.delta.result import MergeResult
@@ -80,10 +83,10 @@ def _run_in_order(target: Target, batch: ChangeBatch, options: Scd2Options) -> M
     """The in-order plan's result, or ``None`` (nothing written) when the batch is not in
     order after the stored history."""
     writes = in_order_writes(target, batch, options)
-    valid_to = F.col(f"t.{backticked(options.valid_to)}")
+    open_versions = sql.target(options.valid_to).is_null()
     return in_order_result(
         target,
-        lambda: _merge(target, writes, batch.spec, options, valid_to.isNull(), deletes=False),
+        lambda: _merge(target, writes, batch.spec, options, open_versions, deletes=False),
     )
 
 
@@ -91,7 +94,7 @@ def _run_general(target: Target, batch: ChangeBatch, options: Scd2Options) -> Me
     spec = batch.spec
     old = old_versions(target, batch, options) if target.exists else None
     try:
-        staged = staged_changes(batch, old, options).localCheckpoint()
+        staged = checkpoint(staged_changes(batch, old, options))
         try:
             summary = (
                 staged.groupBy(ACTION)
@@ -122,21 +125,21 @@ def _run_general(target: Target, batch: ChangeBatch, options: Scd2Options) -> Me
                 ignored_deletes=ignored,
             )
         finally:
-            staged.unpersist()
+            release(staged)
     finally:
         if old is not None:
-            old.unpersist()
+            release(old)
 
 
-def _rewritten_rows(batch: ChangeBatch, options: Scd2Options, lowest_end: Any) -> Column | None:
+def _rewritten_rows(batch: ChangeBatch, options: Scd2Options, lowest_end: Any) -> Sql | None:
     """Every row the general plan rewrites is current or ends at or after the lowest end
     among them, so older closed rows can be skipped file by file."""
     lowest = min((v for v in (batch.min_sequence, lowest_end) if v is not None), default=None)
     bound = pruning_bound(lowest, batch.spec.sequence_type)
     if bound is None:
         return None
-    valid_to = F.col(f"t.{backticked(options.valid_to)}")
-    return valid_to.isNull() | (valid_to >= F.lit(bound))
+    valid_to = sql.target(options.valid_to)
+    return valid_to.is_null() | (valid_to >= sql.typed_lit(bound, batch.spec.sequence_type))
 
 
 def _target_values(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
@@ -147,7 +150,9 @@ def _target_values(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
     if options.current_flag:
         values[options.current_flag] = F.col(END).isNull()
     if options.sequences:
-        values[options.sequences] = stored_sequences(F.col(SEQUENCES), F.col(START))
+        values[options.sequences] = stored_sequences(
+            sql.column(SEQUENCES), sql.column(START)
+        ).column()
     return [value.alias(name) for name, value in values.items()]
 
 
@@ -156,47 +161,36 @@ def _merge(
     writes: DataFrame,
     spec: ChangeSpec,
     options: Scd2Options,
-    target_rows: Column | None,
+    target_rows: Sql | None,
     *,
     deletes: bool = True,
-) -> dict[str, int]:
+) -> MergeCounts:
     """MERGE ``writes`` into ``target``; ``target_rows`` limits the rows it can match, and
     without ``deletes`` the MERGE has no delete clause. Returns the rows inserted, updated
     and deleted."""
-    assert target.table is not None
-    condition = functools.reduce(
-        lambda a, b: a & b,
-        [F.col(f"t.{backticked(k)}") == F.col(f"s.{backticked(k)}") for k in spec.keys],
-    ) & (F.col(f"t.{backticked(options.valid_from)}") == F.col(f"s.{MATCH}"))
+    matches = [sql.target(k) == sql.source(k) for k in spec.keys]
+    matches.append(sql.target(options.valid_from) == sql.source(MATCH))
     if target_rows is not None:
-        condition = condition & target_rows
-    assignments: dict[str, str | Column] = {
-        backticked(name): column
-        for name, column in zip(
-            [*spec.columns, *options.maintained],
-            _source_assignments(spec, options),
-            strict=True,
-        )
-    }
-    builder = target.table.alias("t").merge(writes.alias("s"), condition)
+        matches.append(target_rows)
+    assignments = dict(
+        zip([*spec.columns, *options.maintained], _source_assignments(spec, options), strict=True)
+    )
+    action = sql.source(ACTION)
+    merge = target.merge(sql.all_of(matches))
     if deletes:
-        builder = builder.whenMatchedDelete(condition=F.col(f"s.{ACTION}") == "delete")
-    builder = builder.whenMatchedUpdate(
-        condition=F.col(f"s.{ACTION}") == "update", set=assignments
-    ).whenNotMatchedInsert(condition=F.col(f"s.{ACTION}") == "insert", values=assignments)
-    if options.merge_schema:
-        builder = builder.withSchemaEvolution()
-    metrics = builder.execute()
-    return merge_counts(metrics, target)
+        merge = merge.when_matched_delete(action == "delete")
+    merge = merge.when_matched_update(assignments, action == "update")
+    merge = merge.when_not_matched_insert(assignments, action == "insert")
+    return merge.with_schema_evolution(options.merge_schema).execute(writes)
 
 
-def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Column]:
-    values = [F.col(f"s.{backticked(c)}") for c in spec.columns]
-    values += [F.col(f"s.{START}"), F.col(f"s.{END}")]
+def _source_assignments(spec: ChangeSpec, options: Scd2Options) -> list[Sql]:
+    values = [sql.source(c) for c in spec.columns]
+    values += [sql.source(START), sql.source(END)]
     if options.current_flag:
-        values.append(F.col(f"s.{END}").isNull())
+        values.append(sql.source(END).is_null())
     if options.sequences:
-        values.append(stored_sequences(F.col(f"s.{SEQUENCES}"), F.col(f"s.{START}")))
+        values.append(stored_sequences(sql.source(SEQUENCES), sql.source(START)))
     return values
 
 

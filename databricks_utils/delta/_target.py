@@ -4,81 +4,69 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
-from delta.tables import DeltaTable
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, Row, SparkSession
 
+from databricks_utils.delta._merge_statement import MergeCounts, MergeStatement
+from databricks_utils.delta._sql import Sql
+from databricks_utils.delta.columns import backticked
 from databricks_utils.delta.errors import MergeInputError
 
 
 @dataclass
 class Target:
-    """A merge target; ``table`` is ``None`` until the first call creates it."""
+    """A merge target, addressed in SQL by ``reference`` (a table name or ``delta.`path```);
+    ``exists`` is false until the first call creates it under ``name``."""
 
     spark: SparkSession
     label: str
+    reference: str
     name: str | None
-    table: DeltaTable | None
-
-    @property
-    def exists(self) -> bool:
-        return self.table is not None
+    exists: bool
 
     def dataframe(self) -> DataFrame:
-        assert self.table is not None
-        return self.table.toDF()
+        assert self.exists
+        return self.spark.table(self.reference)
+
+    def merge(self, condition: Sql) -> MergeStatement:
+        """A ``MERGE INTO`` this table (aliased ``t``) on ``condition``."""
+        assert self.exists
+        return MergeStatement(self.reference, condition)
 
     def latest_version(self) -> int:
         """The table's latest committed version, e.g. the one a merge just committed."""
-        assert self.table is not None
-        java_table = getattr(self.table, "_jdt", None)
-        if java_table is not None:
-            # Classic sessions: the commit already refreshed the log's snapshot in the JVM,
-            # which spares a Spark job over the history.
-            return int(java_table.deltaLog().unsafeVolatileSnapshot().version())
-        return int(first_row(self.table.history(1).select("version"))[0])
+        history = self.spark.sql(f"DESCRIBE HISTORY {self.reference} LIMIT 1")
+        return int(first_row(history.select("version"))[0])
+
+    def committed_version(self, counts: MergeCounts) -> int | None:
+        """The version a MERGE that wrote ``counts`` committed; ``None`` when it wrote nothing
+        (Delta then commits nothing, or an empty commit on some versions)."""
+        return self.latest_version() if any(counts.values()) else None
 
     def create(self, rows: DataFrame) -> int:
         """Create the table from ``rows`` in one commit (version 0)."""
         assert self.name is not None
         try:
-            rows.write.format("delta").mode("errorifexists").saveAsTable(self.name)
+            # "error" rather than "errorifexists": Spark Connect accepts only the former.
+            rows.write.format("delta").mode("error").saveAsTable(self.name)
         except AnalysisException as error:
             if "DELTA_CREATE_TABLE_WITH_NON_EMPTY_LOCATION" not in str(error):
                 raise
             raise MergeInputError(_unregistered_table_message(self.name, str(error))) from None
-        self.table = DeltaTable.forName(self.spark, self.name)
+        self.exists = True
         return self.latest_version()
 
 
-def merge_counts(metrics: DataFrame | None, target: Target) -> dict[str, int]:
-    """The rows a MERGE wrote, from what ``execute()`` returns (Delta 3+) or else from the
-    commit's metrics in the table history."""
-    if metrics is not None:
-        row = metrics.head()
-        if row is not None:
-            return {
-                "insert": int(row["num_inserted_rows"] or 0),
-                "update": int(row["num_updated_rows"] or 0),
-                "delete": int(row["num_deleted_rows"] or 0),
-            }
-    assert target.table is not None
-    operation = target.table.history(1).head()
-    reported = (operation["operationMetrics"] or {}) if operation is not None else {}
-    return {
-        "insert": int(reported.get("numTargetRowsInserted", 0)),
-        "update": int(reported.get("numTargetRowsUpdated", 0)),
-        "delete": int(reported.get("numTargetRowsDeleted", 0)),
-    }
-
-
 def resolve_target(target: object, spark: SparkSession) -> Target:
-    """Look ``target`` (a table name or a ``DeltaTable``) up."""
-    if isinstance(target, DeltaTable):
-        detail = first_row(target.detail().select("name", "location"))
-        label = detail[0] or f"delta.`{detail[1]}`"
-        return Target(spark, label, None, target)
+    """Look ``target`` (a table name, or a ``DeltaTable`` of classic Spark or Delta Connect)
+    up."""
+    if _is_delta_table(target):
+        name, location = _name_and_location(target)
+        if name:
+            return Target(spark, name, _quoted_name(name), None, True)
+        return Target(spark, f"delta.`{location}`", f"delta.{backticked(location)}", None, True)
     if not isinstance(target, str) or not target.strip():
         raise MergeInputError(
             f"target: expected a table name or a DeltaTable, got {type(target).__name__}"
@@ -87,13 +75,42 @@ def resolve_target(target: object, spark: SparkSession) -> Target:
         exists = spark.catalog.tableExists(target)
     except AnalysisException as error:
         raise MergeInputError(f"target: cannot look up table {target!r}: {error}") from None
-    if not exists:
-        return Target(spark, target, target, None)
+    if exists and not _is_delta(spark, target):
+        raise MergeInputError(f"target: table {target!r} exists but is not a Delta table")
+    return Target(spark, target, target, target, exists)
+
+
+def _is_delta_table(target: object) -> bool:
+    """A ``delta.tables.DeltaTable`` or ``delta.connect.tables.DeltaTable``, without importing
+    delta (a Databricks Connect client may not have it)."""
+    kind = type(target)
+    return kind.__name__ == "DeltaTable" and kind.__module__.startswith("delta.")
+
+
+def _name_and_location(table: Any) -> tuple[str | None, str]:
     try:
-        table = DeltaTable.forName(spark, target)
+        name, location = first_row(table.detail().select("name", "location"))
+    except Exception as error:
+        if "No handler found for extension" not in str(error):
+            raise
+        raise MergeInputError(
+            "target: this DeltaTable belongs to a Spark Connect session whose server has no "
+            "Delta Connect plugin, so it cannot be described; pass the table name instead "
+            "(Databricks serverless and Databricks Connect have the plugin)"
+        ) from None
+    return name, location
+
+
+def _is_delta(spark: SparkSession, name: str) -> bool:
+    try:
+        detail = spark.sql(f"DESCRIBE DETAIL {name}").select("format").head()
     except AnalysisException:
-        raise MergeInputError(f"target: table {target!r} exists but is not a Delta table") from None
-    return Target(spark, target, target, table)
+        return False
+    return detail is not None and str(detail[0]).lower() == "delta"
+
+
+def _quoted_name(name: str) -> str:
+    return ".".join(backticked(part) for part in name.split("."))
 
 
 def _unregistered_table_message(name: str, error: str) -> str:
