@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib.metadata
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -19,15 +22,80 @@ SPARK_CONFIG_DIR = TESTS_DIR / "spark_config"
 WriteConfig = Callable[..., Path]
 
 
+#: The kind of Spark session the suite runs on: ``classic`` (a local JVM in this process) or
+#: ``connect`` (a local Spark Connect server with Delta in a process of its own, as on
+#: Databricks serverless). Set ``DATABRICKS_UTILS_TEST_SPARK=connect`` for the Connect leg.
+SPARK_LEG = os.environ.get("DATABRICKS_UTILS_TEST_SPARK", "classic")
+if SPARK_LEG not in ("classic", "connect"):
+    raise pytest.UsageError(f"DATABRICKS_UTILS_TEST_SPARK={SPARK_LEG!r}: use classic or connect")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``classic`` need the JVM from Python and are skipped on the Connect leg;
+    tests marked ``connect_leg`` run only there."""
+    for item in items:
+        if SPARK_LEG == "connect" and item.get_closest_marker("classic"):
+            item.add_marker(pytest.mark.skip(reason="needs a classic session (JVM from Python)"))
+        if SPARK_LEG == "classic" and item.get_closest_marker("connect_leg"):
+            item.add_marker(pytest.mark.skip(reason="runs on the Spark Connect leg"))
+
+
 @pytest.fixture(scope="session")
 def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """The suite's single local Spark session, built by the library's own factory."""
+    """The suite's single Spark session, built by the library's own factory: local classic
+    Spark, or on the Connect leg a Spark Connect session reached through ``SPARK_REMOTE``."""
     from databricks_utils.session import SparkSessionFactory
 
     os.environ["DATABRICKS_UTILS_TEST_WAREHOUSE"] = str(tmp_path_factory.mktemp("warehouse"))
-    session = SparkSessionFactory.create("test", SPARK_CONFIG_DIR)
-    yield session
-    session.stop()
+    if SPARK_LEG == "classic":
+        session = SparkSessionFactory.create("test", SPARK_CONFIG_DIR)
+        yield session
+        session.stop()
+        return
+    with connect_server() as url:
+        os.environ["SPARK_REMOTE"] = url
+        try:
+            session = SparkSessionFactory.create("test", SPARK_CONFIG_DIR)
+            yield session
+            session.stop()
+        finally:
+            del os.environ["SPARK_REMOTE"]
+
+
+@contextlib.contextmanager
+def connect_server() -> Iterator[str]:
+    """A local Spark Connect server with Delta (``tests/connect_server.py``); its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "tests.connect_server", str(port), str(SPARK_CONFIG_DIR)],
+        cwd=TESTS_DIR.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError(f"the Spark Connect server did not start (exit {server.wait()})")
+        yield f"sc://127.0.0.1:{port}"
+    finally:
+        assert server.stdin is not None
+        server.stdin.close()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def installed_delta_coordinate() -> str:
+    """The Delta jar of this leg's pyspark and delta-spark."""
+    from databricks_utils.session.delta_runtime import delta_coordinate
+
+    versions = (importlib.metadata.version(d) for d in ("pyspark", "delta-spark"))
+    return delta_coordinate(*versions)
 
 
 @pytest.fixture
