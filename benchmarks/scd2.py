@@ -257,7 +257,7 @@ def _compare_upserts(
     }
     if mack:
         try:
-            import mack as mack_module  # type: ignore[import-not-found]
+            import mack as mack_module  # type: ignore[import-not-found,import-untyped,unused-ignore]
         except ImportError:
             print("mack is not installed: pip install --no-deps mack==0.5.0 to compare")
         else:

@@ -548,7 +548,11 @@ def test_records_still_buffered_at_interpreter_exit_are_written(tmp_path, spark)
     )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "2\n"
+    # Spark 3.5's Ivy announces its settings on stdout when it resolves the Delta jar.
+    printed = [
+        line for line in result.stdout.splitlines() if not line.startswith(":: loading settings")
+    ]
+    assert printed == ["2"]
     assert "could not write" not in result.stderr
     rows = spark.read.format("delta").load(str(warehouse / "dbu_exit.db" / "pipeline_logs"))
     assert sorted(row.message for row in rows.collect()) == [

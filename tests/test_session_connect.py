@@ -49,7 +49,8 @@ def connect_config(tmp_path: Path, remote: str | None) -> Path:
 
 
 def last_json(stdout: str) -> dict[str, object]:
-    return json.loads(stdout.strip().splitlines()[-1])
+    printed: dict[str, object] = json.loads(stdout.strip().splitlines()[-1])
+    return printed
 
 
 def closed_port() -> int:
