@@ -8,6 +8,12 @@ from typing import Any
 import pytest
 
 from databricks_utils.observability import MonteCarloRule, monte_carlo_rule, rules_of
+from databricks_utils.observability.rule_types import (
+    CustomSqlRule,
+    FieldHealthRule,
+    FreshnessRule,
+    VolumeRule,
+)
 from tests.mc_project.transformations import customers
 
 WHERE = "@monte_carlo_rule on tests.test_observability_rules.build"
@@ -38,8 +44,7 @@ def test_fixture_module_keeps_behaviour_and_rules_read_in_source_order() -> None
     assert calls_before == customers.CALLS  # importing and reading rules called nothing
     assert function(None, "tuesday") == "built tuesday"
     assert [rule.rule_type for rule in rules] == ["freshness", "field_health"]
-    assert rules[0] == MonteCarloRule(
-        rule_type="freshness",
+    assert rules[0] == FreshnessRule(
         module="tests.mc_project.transformations.customers",
         function="create_silver_customers",
         table="customers",
@@ -48,6 +53,7 @@ def test_fixture_module_keeps_behaviour_and_rules_read_in_source_order() -> None
         threshold_hours=24,
     )
     assert rules[1].audiences == ("data-eng-oncall",)
+    assert isinstance(rules[1], FieldHealthRule)
     assert rules[1].max_null_percent == 5
     assert function.__doc__ == "Build silver.customers from bronze.raw_customers."
 
@@ -77,6 +83,7 @@ def test_arguments_are_normalised() -> None:
         enabled_in="prod",
     )
 
+    assert isinstance(rule, CustomSqlRule)
     assert (rule.sql, rule.operator, rule.threshold) == ("SELECT COUNT(*) FROM {table}", "GTE", -5)
     assert (rule.table, rule.audiences, rule.tags) == ("orders", ("oncall",), (("pii", None),))
     assert rule.enabled_in == ("prod",)
@@ -87,6 +94,7 @@ def test_arguments_are_normalised() -> None:
 def test_a_fully_qualified_table_needs_no_layer() -> None:
     rule = _rule(rule_type="volume", min_rows=1, max_rows=9, table="Main.Sales.Orders")
 
+    assert isinstance(rule, VolumeRule)
     assert (rule.table, rule.layer, rule.is_fully_qualified) == ("main.sales.orders", None, True)
 
 

@@ -34,6 +34,12 @@ from databricks_utils.observability.monitors import (
     monitor_name,
 )
 from databricks_utils.observability.plan import ApplyResult, MonitorChange, Plan
+from databricks_utils.observability.rule_types import (
+    CustomSqlRule,
+    FieldHealthRule,
+    FreshnessRule,
+    VolumeRule,
+)
 from databricks_utils.observability.rules import (
     RULE_TYPES,
     SEVERITY_PRIORITY,
@@ -48,6 +54,9 @@ __all__ = [
     "RULE_TYPES",
     "SEVERITY_PRIORITY",
     "ApplyResult",
+    "CustomSqlRule",
+    "FieldHealthRule",
+    "FreshnessRule",
     "ImportFailure",
     "MacExportError",
     "Monitor",
@@ -67,6 +76,7 @@ __all__ = [
     "RetryPolicy",
     "RuleDiscoveryError",
     "RuleImportWarning",
+    "VolumeRule",
     "discover_rules",
     "monitor_name",
     "monte_carlo_rule",
