@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 import textwrap
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 TESTS_DIR = Path(__file__).parent
-# A fixture project, imported by the tests that need it; one module fails to import on purpose.
+# A fixture project, imported by the tests that need it; pipelines.events fails to import on
+# purpose (it needs Databricks' dlt).
 collect_ignore = ["mc_project"]
 SPARK_CONFIG_DIR = TESTS_DIR / "spark_config"
 
 WriteConfig = Callable[..., Path]
+WritePackage = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
@@ -109,3 +113,27 @@ def baked(
         return projects[name]
 
     return get
+
+
+@pytest.fixture
+def write_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WritePackage]:
+    """``write_package({"a.py": text})``: write (or rewrite) a package under tmp_path on
+    sys.path; returns its name. A rewrite is imported afresh."""
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+
+    def write(files: dict[str, str], name: str | None = None) -> str:
+        name = name or f"rules_{uuid.uuid4().hex[:8]}"
+        for module in [m for m in sys.modules if m.split(".")[0] == name]:
+            del sys.modules[module]  # a rewrite is imported afresh
+        root = tmp_path / name
+        root.mkdir(exist_ok=True)
+        (root / "__init__.py").write_text("")
+        for file, text in files.items():
+            (root / file).write_text(textwrap.dedent(text))
+        importlib.invalidate_caches()
+        return name
+
+    yield write
+    for module in [m for m in sys.modules if m.startswith("rules_")]:
+        del sys.modules[module]

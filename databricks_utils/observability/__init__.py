@@ -27,6 +27,7 @@ from databricks_utils.observability.errors import (
     MonteCarloValidationError,
     RuleDiscoveryError,
     RuleImportWarning,
+    SyncRefusedError,
 )
 from databricks_utils.observability.monitors import (
     Monitor,
@@ -76,6 +77,7 @@ __all__ = [
     "RetryPolicy",
     "RuleDiscoveryError",
     "RuleImportWarning",
+    "SyncRefusedError",
     "VolumeRule",
     "discover_rules",
     "monitor_name",
