@@ -42,6 +42,16 @@ def test_default_convention() -> None:
     assert names.catalog_name("silver") == "dev_analytics"
 
 
+def test_catalog_and_schema_prefix_are_read_only_properties() -> None:
+    names = helper("{env}_{catalog}.{schema}_{layer}.{table}", name="analytics")
+
+    assert (names.catalog, names.schema_prefix) == ("analytics", "customer_360")
+    for attribute in ("catalog", "schema_prefix"):
+        with pytest.raises(AttributeError, match="has no setter"):
+            setattr(names, attribute, "other")
+    assert names.catalog_name("gold") == "dev_analytics"  # the convention builds the catalog
+
+
 def test_catalog_per_environment_layout_with_layers_as_schemas() -> None:
     names = helper("{catalog}.{layer}.{schema}_{table}", name="dev", schema="member")
 

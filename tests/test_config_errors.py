@@ -237,13 +237,27 @@ def test_invalid_environment_names_are_refused(write_config: WriteConfig, env: s
     )
 
 
-def test_missing_defaults_yaml(write_config: WriteConfig) -> None:
+def test_without_defaults_yaml_a_missing_key_is_asked_of_the_environment_file(
+    write_config: WriteConfig,
+) -> None:
     path = write_config(dev="")
 
     error = load_error(path)
 
-    assert [p.message for p in error.problems] == ["missing defaults.yaml"]
-    assert str(path.name) in str(error)
+    assert [(p.key, p.message) for p in error.problems] == [
+        ("catalog", "required key is missing; set it in dev.yaml")
+    ]
+
+
+def test_a_defaults_yml_typo_is_not_ignored(write_config: WriteConfig) -> None:
+    path = write_config(dev=MINIMAL_DEFAULTS)
+    (path / "defaults.yml").write_text("catalog: {name: x, schema: y}\n")
+
+    error = load_error(path)
+
+    assert [p.message for p in error.problems] == [
+        "defaults.yml is not read: rename it to defaults.yaml"
+    ]
 
 
 def test_environment_key_disagreeing_with_file_name(write_config: WriteConfig) -> None:
@@ -329,7 +343,8 @@ def test_no_config_directory_found(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(tmp_path)
 
     with pytest.raises(
-        ConfigError, match=r"no config directory found: looked for config/defaults.yaml in"
+        ConfigError,
+        match=r"no config directory found: looked for config/defaults.yaml or config/dev.yaml in",
     ):
         ConfigLoader.load("dev")
 
@@ -347,6 +362,6 @@ def test_config_path_that_is_a_file(write_config: WriteConfig) -> None:
     path = write_config(defaults=MINIMAL_DEFAULTS, dev="")
 
     with pytest.raises(
-        ConfigError, match=r"is a file, not the config directory holding defaults.yaml"
+        ConfigError, match=r"is a file, not the config directory holding the <env>.yaml files"
     ):
         ConfigLoader.load("dev", path / "dev.yaml")

@@ -48,7 +48,7 @@ def loopback() -> Iterator[MonteCarloLoopback]:
 
 @pytest.fixture(autouse=True)
 def no_mcd_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MCD_DEFAULT_API_ID", "MCD_DEFAULT_API_TOKEN", "MCD_API_ENDPOINT"):
+    for name in ("MCD_DEFAULT_API_ID", "MCD_DEFAULT_API_TOKEN", "MCD_API_ENDPOINT", "MC_API_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -373,15 +373,48 @@ def test_credentials_come_from_the_config_secret(loopback: MonteCarloLoopback) -
     assert TOKEN not in repr(sync) + repr(cfg) + str(vars(sync))
 
 
+def test_api_key_as_pasted_from_monte_carlo_authenticates(
+    loopback: MonteCarloLoopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_argument = make_sync(loopback, api_id=None, api_token=None, api_key=f"{API_ID}:{TOKEN}")
+    monkeypatch.setenv("MC_API_KEY", f"{API_ID}:{TOKEN}")
+    by_environment = make_sync(loopback, api_id=None, api_token=None)
+
+    assert len(by_argument.plan().changes) == len(by_environment.plan().changes) == 6
+    for request in loopback.requests:
+        assert (request.headers["x-mcd-id"], request.headers["x-mcd-token"]) == (API_ID, TOKEN)
+    assert TOKEN not in repr(by_argument) + str(vars(by_argument)) + str(vars(by_environment))
+
+
 @pytest.mark.parametrize(
     ("arguments", "environment", "message"),
     [
         (
             {},
             {},
-            "no Monte Carlo API key found: pass api_id and api_token, set "
-            "monte_carlo.api_id and monte_carlo.api_token in the config, or set "
-            "MCD_DEFAULT_API_ID and MCD_DEFAULT_API_TOKEN",
+            "no Monte Carlo API key found: pass api_key ('<id>:<token>') or api_id and "
+            "api_token, set monte_carlo.api_id and monte_carlo.api_token in the config, or set "
+            "MCD_DEFAULT_API_ID and MCD_DEFAULT_API_TOKEN, or MC_API_KEY ('<id>:<token>')",
+        ),
+        (
+            {"api_key": TOKEN},
+            {},
+            "api_key is not a Monte Carlo API key: a key is an id and a token, written "
+            "'<id>:<token>' (the key id Monte Carlo shows beside the token, a colon, the "
+            "token); or give them apart as api_id and api_token",
+        ),
+        (
+            {},
+            {"MC_API_KEY": f":{TOKEN}"},
+            "MC_API_KEY is not a Monte Carlo API key: a key is an id and a token, written "
+            "'<id>:<token>' (the key id Monte Carlo shows beside the token, a colon, the "
+            "token); or give them apart as api_id and api_token",
+        ),
+        (
+            {"api_key": f"{API_ID}:{TOKEN}", "api_id": API_ID},
+            {},
+            "give the Monte Carlo API key either as api_key ('<id>:<token>') or as api_id and "
+            "api_token, not both",
         ),
         (
             {"api_id": API_ID},

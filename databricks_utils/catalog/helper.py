@@ -50,6 +50,35 @@ class CatalogHelper:
         """The environment the names are for."""
         return self._config.environment
 
+    @property
+    def catalog(self) -> str:
+        """``catalog.name`` of the config, as written there (read-only).
+
+        It is the whole catalog name under the default convention; a convention such as
+        ``{env}_{catalog}.…`` builds the catalog from it (see [`catalog_name`][..catalog_name]).
+
+        Example:
+            >>> from databricks_utils.config import EnvironmentConfig
+            >>> cfg = EnvironmentConfig(environment="dev",
+            ...                         catalog={"name": "dev_analytics", "schema": "crm"})
+            >>> CatalogHelper(cfg).catalog
+            'dev_analytics'
+        """
+        return self._config.catalog.name
+
+    @property
+    def schema_prefix(self) -> str:
+        """``catalog.schema`` of the config: the prefix of each layer's schema (read-only).
+
+        Example:
+            >>> from databricks_utils.config import EnvironmentConfig
+            >>> cfg = EnvironmentConfig(environment="dev",
+            ...                         catalog={"name": "dev_analytics", "schema": "crm"})
+            >>> CatalogHelper(cfg).schema_prefix
+            'crm'
+        """
+        return self._config.catalog.schema_
+
     def catalog_name(self, layer: Layer | str) -> str:
         """The catalog holding ``layer``'s schema, e.g. ``dev_analytics``."""
         return self._convention.catalog_name(**self._values(layer))

@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if os.getcwd() not in sys.path:  # like `python -m`: packages of the project import
         sys.path.insert(0, os.getcwd())
     try:
-        config = ConfigLoader.load(args.env, ConfigLoader.find_config_dir(args.path))
+        config = ConfigLoader.load(args.env, ConfigLoader.find_config_dir(args.path, env=args.env))
         sync = MonteCarloSync(config=config)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -160,7 +160,7 @@ def _definition(name: str, rule: MonteCarloRule, table: ResolvedTable | None) ->
     minutes = rule.schedule
     definition: dict[str, Any] = {
         "name": name,
-        "description": rule.description or check.description,
+        "description": _description(rule, check.description),
         "notes": _notes(rule, table),
         "sql": check.sql,
         "alert_conditions": [
@@ -177,6 +177,16 @@ def _definition(name: str, rule: MonteCarloRule, table: ResolvedTable | None) ->
             for tag, value in rule.tags
         ]
     return definition
+
+
+def _description(rule: MonteCarloRule, generated: str) -> str:
+    description = rule.description or generated
+    if rule.table_inferred:
+        function = rule.function.rsplit(".", 1)[-1]
+        description += (
+            f" (table {rule.layer}.{rule.table} inferred from the function name {function})"
+        )
+    return description
 
 
 def _notes(rule: MonteCarloRule, table: ResolvedTable | None) -> str:

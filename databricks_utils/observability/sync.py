@@ -48,8 +48,11 @@ class MonteCarloSync:
     Args:
         config: The environment's configuration: environment name, catalog naming, and
             the ``monte_carlo`` section (key, endpoint, namespace, warehouse, domain).
-        api_id: API key id; overrides the config and ``MCD_DEFAULT_API_ID``.
-        api_token: API key secret; overrides the config and ``MCD_DEFAULT_API_TOKEN``.
+        api_key: The API key as ``<id>:<token>``, the form Monte Carlo's key is pasted in
+            (``os.getenv("MC_API_KEY")``); ``None`` looks further (see below).
+        api_id: API key id, with ``api_token`` (instead of ``api_key``); both override the
+            config, ``MCD_DEFAULT_API_ID`` / ``MCD_DEFAULT_API_TOKEN`` and ``MC_API_KEY``.
+        api_token: API key secret; never shown in a repr, log line or error.
         endpoint: GraphQL endpoint; overrides ``MCD_API_ENDPOINT`` and the config.
         namespace: Namespace; default ``monte_carlo.namespace``, else
             ``<project>-<environment>``.
@@ -71,6 +74,7 @@ class MonteCarloSync:
         self,
         config: EnvironmentConfig | None = None,
         *,
+        api_key: str | SecretStr | None = None,
         api_id: str | None = None,
         api_token: str | SecretStr | None = None,
         endpoint: str | None = None,
@@ -86,6 +90,7 @@ class MonteCarloSync:
         mc = config.monte_carlo if config is not None else None
         self._api_id = api_id
         self._api_token = SecretStr(api_token) if isinstance(api_token, str) else api_token
+        self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._endpoint = endpoint
         self._namespace = namespace if namespace is not None else (mc.namespace if mc else None)
         self._warehouse = warehouse if warehouse is not None else (mc.warehouse if mc else None)
@@ -382,7 +387,9 @@ class MonteCarloSync:
 
     def _credentials(self) -> MonteCarloCredentials:
         mc = self._config.monte_carlo if self._config is not None else None
-        return resolve_credentials(self._api_id, self._api_token, self._endpoint, mc)
+        return resolve_credentials(
+            self._api_id, self._api_token, self._endpoint, mc, api_key=self._api_key
+        )
 
     def _default_namespace(self) -> str:
         assert self._config is not None

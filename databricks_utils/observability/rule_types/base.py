@@ -19,6 +19,8 @@ COMMON_ARGUMENTS += ("audiences", "tags", "schedule_minutes", "enabled_in")
 
 R = TypeVar("R", bound="MonteCarloRule")
 
+_VERBS = ("create", "build")
+
 
 class MonteCarloRule(BaseModel):
     """One observability rule, as declared by ``@monte_carlo_rule``: the base of every type.
@@ -38,6 +40,8 @@ class MonteCarloRule(BaseModel):
         audiences: Monte Carlo notification audience names.
         tags: ``(name, value)`` pairs; value ``None`` for a tag without value.
         enabled_in: Environments the rule exists in; ``None`` for all.
+        table_inferred: True when ``table`` and ``layer`` were taken from the function's
+            name (``create_<layer>_<table>`` / ``build_<layer>_<table>``).
 
     Example:
         >>> from databricks_utils.observability.rule_types import FreshnessRule
@@ -68,6 +72,7 @@ class MonteCarloRule(BaseModel):
     tags: tuple[tuple[str, str | None], ...] = ()
     schedule_minutes: int | None = None
     enabled_in: tuple[str, ...] | None = None
+    table_inferred: bool = False
 
     @property
     def source(self) -> str:
@@ -135,7 +140,7 @@ class MonteCarloRule(BaseModel):
                     f"{', '.join(cls.ARGUMENTS)} (besides {', '.join(COMMON_ARGUMENTS)})",
                 )
         values: dict[str, Any] = {"severity": severity(given.get("severity", "medium"))}
-        values |= cls.table_arguments(given)
+        values |= cls.table_arguments(given, function)
         values |= cls.validate_arguments(given)
         values |= options(given)
         return cls(module=module, function=function, **values)
@@ -146,13 +151,29 @@ class MonteCarloRule(BaseModel):
         return {}
 
     @classmethod
-    def table_arguments(cls, given: Mapping[str, Any]) -> dict[str, Any]:
-        """``table`` and ``layer``, checked against each other and the naming rules."""
+    def table_arguments(cls, given: Mapping[str, Any], function: str = "") -> dict[str, Any]:
+        """``table`` and ``layer``, checked against each other and the naming rules.
+
+        A rule type that needs a table and is given neither takes both from the function's
+        name when it reads ``create_<layer>_<table>`` or ``build_<layer>_<table>``.
+        """
         table, layer = given.get("table"), given.get("layer")
         kind = cls.model_fields["rule_type"].default
         if table is None:
+            if cls.NEEDS_TABLE and layer is None:
+                inferred = table_from_function_name(function)
+                if inferred is not None:
+                    return {"table": inferred[1], "layer": inferred[0], "table_inferred": True}
             if cls.NEEDS_TABLE:
-                raise InvalidArgumentError("table", f"{kind} rules need the table they watch")
+                name = function.rsplit(".", 1)[-1] or "the function"
+                layers = ", ".join(member.value for member in Layer)
+                raise InvalidArgumentError(
+                    "table",
+                    f"{kind} rules need the table they watch, and the name {name!r} does not "
+                    f"say it; either name the function create_<layer>_<table> or "
+                    f"build_<layer>_<table> (layers: {layers}), or pass table=... and "
+                    "layer=... (or a fully qualified table='catalog.schema.table')",
+                )
             if layer is not None:
                 raise InvalidArgumentError("layer", "layer is given without a table")
             return {}
@@ -193,6 +214,33 @@ class MonteCarloRule(BaseModel):
         except NamingError as exc:
             raise InvalidArgumentError("layer", str(exc)) from None
         return {"table": checked, "layer": parsed.value}
+
+
+def table_from_function_name(function: str) -> tuple[str, str] | None:
+    """``(layer, table)`` from a name ``create_<layer>_<table>`` / ``build_<layer>_<table>``.
+
+    Only the last part of a qualified name counts (``Checks.build_gold_orders``), and only
+    layers of [`Layer`][databricks_utils.catalog.Layer] and valid table names.
+
+    Example:
+        >>> table_from_function_name("create_silver_customers")
+        ('silver', 'customers')
+        >>> table_from_function_name("Jobs.build_gold_customer_360")
+        ('gold', 'customer_360')
+        >>> table_from_function_name("create_customers") is None
+        True
+    """
+    name = function.rsplit(".", 1)[-1]
+    for verb in _VERBS:
+        for member in Layer:
+            prefix = f"{verb}_{member.value}_"
+            if name.startswith(prefix) and len(name) > len(prefix):
+                try:
+                    table = validate_identifier(name[len(prefix) :], kind="table")
+                except NamingError:
+                    return None
+                return member.value, table
+    return None
 
 
 def severity(value: object) -> str:

@@ -18,8 +18,14 @@ from databricks_utils.observability.sql import NO_BASELINE_PERCENT, Check, Resol
 
 
 class VolumeRule(MonteCarloRule):
-    """``threshold_change_percent`` (day-over-day change of the row count by
-    ``timestamp_column``, required), or ``min_rows`` and/or ``max_rows``.
+    """``threshold_change_percent`` (day-over-day change of the row count), or ``min_rows``
+    and/or ``max_rows``.
+
+    The day-over-day change compares the last two complete days: with
+    ``timestamp_column``, the rows dated yesterday against those dated the day before;
+    without, the table's row count at the end of yesterday against the end of the day
+    before, read with Delta time travel (``TIMESTAMP AS OF`` today's and yesterday's
+    midnight), which needs no column and counts every row however it was written.
 
     Example:
         >>> rule = VolumeRule(module="m", function="f", table="orders", layer="gold",
@@ -59,12 +65,6 @@ class VolumeRule(MonteCarloRule):
             )
         values: dict[str, Any]
         if percent:
-            if "timestamp_column" not in given:
-                raise InvalidArgumentError(
-                    "timestamp_column",
-                    "threshold_change_percent compares daily row counts and needs the "
-                    "timestamp_column that dates each row",
-                )
             change = positive("threshold_change_percent", given["threshold_change_percent"], "%")
             values = {"threshold_change_percent": change}
         else:
@@ -78,7 +78,9 @@ class VolumeRule(MonteCarloRule):
 
     def table_check(self, table: ResolvedTable) -> Check:
         """The day-over-day change, or the row count against its bounds."""
-        if self.threshold_change_percent is not None and self.timestamp_column is not None:
+        if self.threshold_change_percent is not None:
+            if self.timestamp_column is None:
+                return self._snapshot_change(table, self.threshold_change_percent)
             return self._change(table, self.threshold_change_percent, self.timestamp_column)
         low, high = self.min_rows, self.max_rows
         count = f"SELECT COUNT(*) AS row_count\nFROM {table.sql_name}"
@@ -112,5 +114,28 @@ class VolumeRule(MonteCarloRule):
         what = (
             f"{table.dotted}: alert when yesterday's row count (by {timestamp_column}) differs "
             f"from the day before by more than {percent:g}%"
+        )
+        return Check(sql, "GT", percent, what)
+
+    def _snapshot_change(self, table: ResolvedTable, percent: float) -> Check:
+        # The table as it was at today's and at yesterday's midnight (session time zone):
+        # the ends of the last two complete days.
+        def count_at(day: str) -> str:
+            return (
+                f"SELECT COUNT(*) AS row_count FROM {table.sql_name}"
+                f" TIMESTAMP AS OF CAST({day} AS TIMESTAMP)"
+            )
+
+        sql = (
+            "SELECT COALESCE(ABS(latest.row_count - previous.row_count) * 100.0"
+            " / NULLIF(previous.row_count, 0),"
+            f" CASE WHEN latest.row_count = 0 THEN 0 ELSE {NO_BASELINE_PERCENT} END)"
+            " AS row_count_change_percent\n"
+            f"FROM ({count_at('CURRENT_DATE()')}) AS latest\n"
+            f"CROSS JOIN ({count_at('DATE_SUB(CURRENT_DATE(), 1)')}) AS previous"
+        )
+        what = (
+            f"{table.dotted}: alert when its row count at the end of yesterday differs from "
+            f"the end of the day before by more than {percent:g}% (Delta time travel)"
         )
         return Check(sql, "GT", percent, what)
