@@ -358,10 +358,20 @@ def test_config_dir_env_var_pointing_nowhere(
         ConfigLoader.load("dev")
 
 
-def test_config_path_that_is_a_file(write_config: WriteConfig) -> None:
+def test_config_path_that_is_another_environments_file(write_config: WriteConfig) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS, dev="", prod="")
+
+    with pytest.raises(ConfigError) as info:
+        ConfigLoader.load("dev", path / "prod.yaml")
+
+    assert [p.message for p in info.value.problems] == [
+        f"config path {path / 'prod.yaml'} is a file, not the config directory holding the "
+        f"<env>.yaml files; pass the directory ({path}) or the file of the environment being "
+        f"loaded ({path / 'dev.yaml'})"
+    ]
+
+
+def test_config_path_may_be_the_environments_own_file(write_config: WriteConfig) -> None:
     path = write_config(defaults=MINIMAL_DEFAULTS, dev="")
 
-    with pytest.raises(
-        ConfigError, match=r"is a file, not the config directory holding the <env>.yaml files"
-    ):
-        ConfigLoader.load("dev", path / "dev.yaml")
+    assert ConfigLoader.load("dev", path / "dev.yaml") == ConfigLoader.load("dev", path)

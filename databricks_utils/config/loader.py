@@ -56,9 +56,10 @@ class ConfigLoader:
 
         Args:
             env: Environment name; ``<env>.yaml`` must exist in the config directory.
-            path: The config directory. When ``None``: ``$DATABRICKS_UTILS_CONFIG_DIR``,
-                else the nearest ``config/`` holding ``defaults.yaml`` or ``<env>.yaml``
-                from the current directory upwards.
+            path: The config directory, or the environment's own file in it
+                (``config/local.yaml`` for ``local``). When ``None``:
+                ``$DATABRICKS_UTILS_CONFIG_DIR``, else the nearest ``config/`` holding
+                ``defaults.yaml`` or ``<env>.yaml`` from the current directory upwards.
             overrides: Nested mapping merged last, e.g. ``{"spark": {"master": "local[2]"}}``.
                 Taken literally: no ``${VAR}`` substitution.
 
@@ -142,7 +143,10 @@ class ConfigLoader:
             PosixPath('config')
         """
         if path is not None:
-            return _existing_dir(Path(path), "the path passed to ConfigLoader")
+            given = Path(path)
+            if given.is_file():
+                return _directory_of_env_file(given, env)
+            return _existing_dir(given, "the path passed to ConfigLoader")
         from_env = os.environ.get(CONFIG_DIR_ENV_VAR)
         if from_env:
             return _existing_dir(Path(from_env), f"${CONFIG_DIR_ENV_VAR}")
@@ -225,6 +229,25 @@ def _holds_environment(directory: Path, env: str | None) -> bool:
         return (directory / f"{env}.yaml").is_file()
     return directory.is_dir() and any(
         _ENV_NAME.fullmatch(file.stem) for file in directory.glob("*.yaml")
+    )
+
+
+def _directory_of_env_file(path: Path, env: str | None) -> Path:
+    """The config directory of ``path``, the file of environment ``env`` (``<env>.yaml``)."""
+    if isinstance(env, str) and path.name == f"{env}.yaml":
+        return path.parent
+    wanted = f"{env}.yaml" if isinstance(env, str) else "<env>.yaml"
+    raise ConfigError(
+        [
+            ConfigProblem(
+                None,
+                None,
+                f"config path {path} is a file, not the config directory holding the "
+                f"<env>.yaml files; pass the directory ({path.parent}) or the file of the "
+                f"environment being loaded ({path.parent / wanted})",
+            )
+        ],
+        heading="Cannot find the configuration",
     )
 
 
