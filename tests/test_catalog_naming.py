@@ -65,6 +65,19 @@ def test_env_placeholder_builds_env_prefixed_catalogs() -> None:
     assert names.table_name("silver", "customers") == "prod_analytics.customer_360_silver.customers"
 
 
+def test_the_design_documents_placeholders_environment_and_project() -> None:
+    naming = "{environment}_{catalog}.{project}_{layer}.{table}"
+    catalog = {"name": "analytics", "schema": "customer_360", "naming": naming}
+
+    without_project = CatalogHelper(EnvironmentConfig(environment="dev", catalog=catalog))
+    with_project = CatalogHelper(
+        EnvironmentConfig(environment="lab", project="crm", catalog=catalog)
+    )
+
+    assert without_project.table_name("bronze", "raw") == "dev_analytics.customer_360_bronze.raw"
+    assert with_project.table_name("gold", "clv") == "lab_analytics.crm_gold.clv"
+
+
 def test_local_names_use_the_session_catalog() -> None:
     names = helper(name="spark_catalog")
 
@@ -248,8 +261,8 @@ def test_unknown_layer_lists_the_valid_ones(layer: object, message: str) -> None
         ),
         ("{catalog}.{schema}.{table}", "'{layer}' must appear somewhere"),
         (
-            "{catalog}.{project}_{layer}.{table}",
-            "unknown placeholder '{project}' in the schema part",
+            "{catalog}.{domain}_{layer}.{table}",
+            "unknown placeholder '{domain}' in the schema part",
         ),
         ("{catalog}.{schema}-{layer}.{table}", "the schema part has literal text '-'"),
         ("{catalog}..{layer}_{table}", "the schema part is empty"),

@@ -282,17 +282,15 @@ def test_002_s5_catalog_helper_as_the_document_writes_it(project: Path) -> None:
 
 
 def test_002_s5_naming_convention_examples() -> None:
-    template, examples = NAMING_EXAMPLES.split("\n\nExamples:\n")
+    naming, examples = NAMING_EXAMPLES.split("\n\nExamples:\n")
     expected = re.findall(r"- (\S+)", examples)
-    # {environment} and {project} are `{env}` and `{schema}` in a catalog.naming template.
-    naming = template.replace("{environment}", "{env}").replace("{project}", "{schema}")
 
     names = [
         CatalogHelper(
             EnvironmentConfig(
                 environment=env,
                 catalog={"name": "analytics", "schema": "customer_360", "naming": naming},
-            )
+            )  # {project} is the project name: here catalog.schema, as no `project` key is set
         ).table_name(layer, table)
         for env, layer, table in [
             ("dev", "bronze", "raw_customers"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from databricks_utils.catalog.convention import NamingConvention
+from databricks_utils.catalog.convention import NamingConvention, naming_values
 from databricks_utils.catalog.identifiers import NamingError, quote_identifier, validate_identifier
 from databricks_utils.catalog.layers import Layer
 
@@ -159,12 +159,9 @@ class CatalogHelper:
 
     def _values(self, layer: Layer | str) -> dict[str, str]:
         catalog = self._config.catalog
-        return {
-            "env": self._config.environment,
-            "catalog": catalog.name,
-            "schema": catalog.schema_,
-            "layer": Layer.parse(layer).value,
-        }
+        return naming_values(
+            self._config.environment, catalog.name, catalog.schema_, self._config.project, layer
+        )
 
 
 def _quote(qualified: str) -> str:

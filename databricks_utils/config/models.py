@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention
+from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention, naming_values
 from databricks_utils.catalog.identifiers import validate_identifier, validate_qualified_name
 from databricks_utils.catalog.layers import Layer
 from databricks_utils.redaction import redact_mapping
@@ -137,7 +137,9 @@ class CatalogConfig(_Section):
         name: The catalog, e.g. ``dev_analytics`` (``spark_catalog`` for local Spark).
         schema_: The project's schema base name (YAML key ``schema``), e.g. ``customer_360``.
         naming: How layer and table become ``catalog.schema.table``; placeholders
-            ``{env}``, ``{catalog}``, ``{schema}``, ``{layer}``, ``{table}``.
+            ``{env}``, ``{catalog}``, ``{schema}``, ``{layer}``, ``{table}``, and the
+            design document's ``{environment}`` (= ``{env}``) and ``{project}`` (the
+            top-level ``project``, else ``{schema}``).
 
     Names are lower-cased, as Unity Catalog stores them.
 
@@ -299,12 +301,8 @@ class EnvironmentConfig(_Section):
         if environment is None:  # already reported as invalid
             return catalog
         convention = NamingConvention.parse(catalog.naming)
+        project = info.data.get("project")
         for layer in Layer:
-            convention.table_name(
-                env=environment,
-                catalog=catalog.name,
-                schema=catalog.schema_,
-                layer=layer.value,
-                table="t",
-            )
+            values = naming_values(environment, catalog.name, catalog.schema_, project, layer)
+            convention.table_name(**values, table="t")
         return catalog
