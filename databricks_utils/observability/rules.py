@@ -41,8 +41,9 @@ def monte_carlo_rule(*, rule_type: str, **arguments: Any) -> Callable[[F], F]:
 
     - ``freshness``: ``threshold_hours``; optional ``timestamp_column`` (else the table's
       ``information_schema.tables.last_altered``).
-    - ``volume``: ``threshold_change_percent`` (day-over-day change of the row count by
-      ``timestamp_column``, required), or ``min_rows`` and/or ``max_rows``.
+    - ``volume``: ``threshold_change_percent`` (day-over-day change of the row count: of
+      the rows dated by ``timestamp_column`` when given, else of the table's row count at
+      the end of each day, by Delta time travel), or ``min_rows`` and/or ``max_rows``.
     - ``custom_sql``: ``sql`` returning one number, ``operator`` (``GT``, ``GTE``, ``LT``,
       ``LTE``, ``EQ``, ``NEQ`` or ``>``, ``>=``, ...) and ``threshold``; ``{table}`` in the
       SQL becomes the resolved table name.
@@ -50,24 +51,25 @@ def monte_carlo_rule(*, rule_type: str, **arguments: Any) -> Callable[[F], F]:
       ``max_duplicate_percent``, or ``min_value`` and/or ``max_value``.
 
     Common arguments: ``table`` (a name in ``layer``, or ``catalog.schema.table``),
-    ``layer``, ``severity`` (``critical``/``high``/``medium``/``low``/``info`` → priority
-    P1-P5, default ``medium``), ``name`` (the monitor's name; derived from module,
-    function, rule type and table when omitted), ``description``, ``audiences``, ``tags``
-    (a mapping, or names), ``schedule_minutes`` and ``enabled_in`` (environments, e.g.
-    ``("prod",)``). Arguments given as ``None`` count as not given.
+    ``layer`` (without both, taken from a function named ``create_<layer>_<table>`` or
+    ``build_<layer>_<table>``), ``severity`` (``critical``/``high``/``medium``/``low``/
+    ``info`` → priority P1-P5, default ``medium``), ``name`` (the monitor's name; derived
+    from module, function, rule type and table when omitted), ``description``,
+    ``audiences``, ``tags`` (a mapping, or names), ``schedule_minutes`` and ``enabled_in``
+    (environments, e.g. ``("prod",)``). Arguments given as ``None`` count as not given.
 
     Raises:
         ValueError: when the decorator runs, naming the function and the argument at fault.
 
     Example:
-        >>> @monte_carlo_rule(rule_type="freshness", threshold_hours=24, severity="high",
-        ...                   table="customers", layer="silver")
+        >>> @monte_carlo_rule(rule_type="freshness", threshold_hours=24, severity="high")
         ... def create_silver_customers(spark):
         ...     '''Build silver.customers.'''
         >>> create_silver_customers.__doc__
         'Build silver.customers.'
-        >>> rules_of(create_silver_customers)[0].priority
-        'P2'
+        >>> rule = rules_of(create_silver_customers)[0]
+        >>> rule.priority, rule.layer, rule.table
+        ('P2', 'silver', 'customers')
     """
     given = {key: value for key, value in arguments.items() if value is not None}
 
