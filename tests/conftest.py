@@ -2,25 +2,21 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 TESTS_DIR = Path(__file__).parent
-# A fixture project, imported by the tests that need it; pipelines.events fails to import on
-# purpose (it needs Databricks' dlt).
+# A fixture project, imported by the tests that need it; one module fails to import on purpose.
 collect_ignore = ["mc_project"]
 SPARK_CONFIG_DIR = TESTS_DIR / "spark_config"
 
 WriteConfig = Callable[..., Path]
-WritePackage = Callable[..., str]
 
 
 @pytest.fixture(scope="session")
@@ -115,10 +111,16 @@ def baked(
     return get
 
 
+WritePackage = Callable[..., str]
+
+
 @pytest.fixture
 def write_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WritePackage]:
     """``write_package({"a.py": text})``: write (or rewrite) a package under tmp_path on
     sys.path; returns its name. A rewrite is imported afresh."""
+    import importlib
+    import uuid
+
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setattr(sys, "dont_write_bytecode", True)
 
