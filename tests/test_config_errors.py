@@ -338,6 +338,30 @@ def test_monte_carlo_keys_are_pairs(write_config: WriteConfig) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("monte_carlo", "message"),
+    [
+        (
+            "  api_key: only-the-S3CR3T-token\n",
+            "api_key must be the key id and its token as '<id>:<token>' (the value is not shown)",
+        ),
+        (
+            "  api_key: key-id:S3CR3T\n  api_id: key-id\n  api_token: S3CR3T\n",
+            "give api_key ('<id>:<token>') or api_id and api_token, not both",
+        ),
+    ],
+)
+def test_monte_carlo_api_key_is_one_id_token_pair(
+    write_config: WriteConfig, monte_carlo: str, message: str
+) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS, dev="monte_carlo:\n" + monte_carlo)
+
+    error = load_error(path)
+
+    assert [(p.key, p.message) for p in error.problems] == [("monte_carlo", message)]
+    assert "S3CR3T" not in str(error)
+
+
 def test_no_config_directory_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_DIR_ENV_VAR, raising=False)
     monkeypatch.chdir(tmp_path)

@@ -386,6 +386,21 @@ def test_api_key_as_pasted_from_monte_carlo_authenticates(
     assert TOKEN not in repr(by_argument) + str(vars(by_argument)) + str(vars(by_environment))
 
 
+def test_api_key_from_the_config(loopback: MonteCarloLoopback) -> None:
+    cfg = EnvironmentConfig.model_validate(
+        {
+            "environment": "prod",
+            "catalog": {"name": "prod_analytics", "schema": "customer_360"},
+            "monte_carlo": {"api_key": f"{API_ID}:{TOKEN}", "endpoint": loopback.url},
+        }
+    )
+    sync = MonteCarloSync(config=cfg, poll_interval=0)
+    sync.register_rules_from_module(PACKAGE)
+
+    assert len(sync.plan().changes) == 6
+    assert TOKEN not in repr(cfg) + repr(sync) + str(vars(sync))
+
+
 @pytest.mark.parametrize(
     ("arguments", "environment", "message"),
     [

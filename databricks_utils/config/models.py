@@ -182,6 +182,8 @@ class MonteCarloConfig(_Section):
     Attributes:
         api_id: API key id (``MCD_DEFAULT_API_ID`` when unset).
         api_token: API key secret (``MCD_DEFAULT_API_TOKEN`` when unset).
+        api_key: The key as ``<id>:<token>``, the form it is pasted in, instead of
+            ``api_id`` and ``api_token`` (e.g. ``${MC_API_KEY}``); masked like the token.
         endpoint: GraphQL endpoint; ``MCD_API_ENDPOINT`` overrides it, as in pycarlo.
         namespace: Monte Carlo namespace of the project's monitors; default
             ``<project>-<environment>``.
@@ -200,6 +202,7 @@ class MonteCarloConfig(_Section):
 
     api_id: str | None = None
     api_token: SecretStr | None = None
+    api_key: SecretStr | None = None
     endpoint: str = DEFAULT_MONTE_CARLO_ENDPOINT
     namespace: str | None = None
     warehouse: str | None = None
@@ -209,6 +212,15 @@ class MonteCarloConfig(_Section):
     def _key_pair(self) -> MonteCarloConfig:
         if (self.api_id is None) != (self.api_token is None):
             raise ValueError("api_id and api_token are a pair: set both or neither")
+        if self.api_key is not None:
+            if self.api_id is not None:
+                raise ValueError("give api_key ('<id>:<token>') or api_id and api_token, not both")
+            key_id, _, token = self.api_key.get_secret_value().strip().partition(":")
+            if not key_id or not token:
+                raise ValueError(
+                    "api_key must be the key id and its token as '<id>:<token>' (the value "
+                    "is not shown)"
+                )
         return self
 
 

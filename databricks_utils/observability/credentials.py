@@ -68,8 +68,9 @@ def resolve_credentials(
 
     The key (id and token, always from one place) comes from the arguments (``api_key``
     as ``<id>:<token>``, or ``api_id`` and ``api_token``), else the ``monte_carlo``
-    config section, else ``MCD_DEFAULT_API_ID`` / ``MCD_DEFAULT_API_TOKEN``, else
-    ``MC_API_KEY`` (``<id>:<token>``). The endpoint is the argument, else
+    config section (``api_key``, or ``api_id`` and ``api_token``), else
+    ``MCD_DEFAULT_API_ID`` / ``MCD_DEFAULT_API_TOKEN``, else ``MC_API_KEY``
+    (``<id>:<token>``). The endpoint is the argument, else
     ``MCD_API_ENDPOINT``, else the config's ``endpoint`` (default
     ``https://api.getmontecarlo.com/graphql``).
 
@@ -86,12 +87,16 @@ def resolve_credentials(
             )
         api_id, api_token = split_api_key(api_key, "api_key")
     token = api_token.get_secret_value() if isinstance(api_token, SecretStr) else api_token
+    config_id = config.api_id if config else None
     config_token = (
         config.api_token.get_secret_value() if config and config.api_token is not None else None
     )
+    if config is not None and config.api_key is not None:
+        config_id, secret = split_api_key(config.api_key, "monte_carlo.api_key")
+        config_token = secret.get_secret_value()
     sources = [
         ("arguments", api_id, token, "api_id and api_token"),
-        ("config", config.api_id if config else None, config_token, "monte_carlo.api_id/api_token"),
+        ("config", config_id, config_token, "monte_carlo.api_id/api_token"),
         (
             "environment",
             env.get(API_ID_ENV_VAR) or None,
