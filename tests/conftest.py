@@ -177,3 +177,33 @@ def baked(
         return projects[name]
 
     return get
+
+
+WritePackage = Callable[..., str]
+
+
+@pytest.fixture
+def write_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[WritePackage]:
+    """``write_package({"a.py": text})``: write (or rewrite) a package under tmp_path on
+    sys.path; returns its name. A rewrite is imported afresh."""
+    import importlib
+    import uuid
+
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+
+    def write(files: dict[str, str], name: str | None = None) -> str:
+        name = name or f"rules_{uuid.uuid4().hex[:8]}"
+        for module in [m for m in sys.modules if m.split(".")[0] == name]:
+            del sys.modules[module]  # a rewrite is imported afresh
+        root = tmp_path / name
+        root.mkdir(exist_ok=True)
+        (root / "__init__.py").write_text("")
+        for file, text in files.items():
+            (root / file).write_text(textwrap.dedent(text))
+        importlib.invalidate_caches()
+        return name
+
+    yield write
+    for module in [m for m in sys.modules if m.startswith("rules_")]:
+        del sys.modules[module]

@@ -11,6 +11,8 @@ It checks the contract, not Monte Carlo's semantics:
   delete), dry runs change nothing, real runs replace the namespace when polled;
 - ``getMonteCarloConfigTemplateUpdateState`` answers ``PENDING`` ``pending_polls`` times,
   then the outcome;
+- ``getMonteCarloConfigTemplates(namespace)`` answers the namespace's stored configuration
+  as JSON (no edges for an unknown namespace), as ``montecarlo monitors get-template`` reads;
 - a few checks Monte Carlo's documentation states for ``custom_sql`` monitors (a name,
   unique names, SQL, exactly one alert condition with a known operator and a number,
   priority P1-P5) are answered with ``errorsAsJson`` validation errors, keyed by monitor
@@ -26,6 +28,10 @@ ignored when diffing, as they carry no configuration.
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -47,6 +53,7 @@ from graphql import (
 )
 
 ANNOTATIONS = ("yaml_line", "yaml_file_name")
+MONTECARLO = shutil.which("montecarlo", path=str(Path(sys.executable).parent)) or "montecarlo"
 OPERATORS = {"EQ", "NEQ", "LT", "LTE", "GT", "GTE", "OUTSIDE_RANGE", "INSIDE_RANGE"}
 PRIORITIES = {"P1", "P2", "P3", "P4", "P5"}
 
@@ -263,6 +270,26 @@ class _Resolvers:
     def getMonteCarloConfigTemplateUpdateState(self, info: Any, updateUuid: str) -> dict[str, Any]:  # noqa: N802, N803
         return self._server.update_state(updateUuid)
 
+    def getMonteCarloConfigTemplates(  # noqa: N802
+        self, info: Any, namespace: str | None = None, **_: Any
+    ) -> dict[str, Any]:
+        stored = self._server.namespaces
+        names = [namespace] if namespace is not None else sorted(stored)
+        edges = [
+            {
+                "cursor": name,
+                "node": {
+                    "id": name,
+                    "namespace": name,
+                    "template": json.dumps(stored[name]),
+                    "resolvedTemplate": json.dumps(stored[name]),
+                },
+            }
+            for name in names
+            if name in stored
+        ]
+        return {"edges": edges, "pageInfo": {"hasNextPage": False, "hasPreviousPage": False}}
+
     def __getattr__(self, name: str) -> Any:
         def not_implemented(info: Any, **_: Any) -> Any:
             raise GraphQLError(f"loopback: {name} is not implemented by the loopback server")
@@ -385,3 +412,17 @@ def serve(server: MonteCarloLoopback) -> Iterator[MonteCarloLoopback]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+def run_montecarlo(
+    *args: str, home: Path, api_id: str, api_token: str, endpoint: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real ``montecarlo`` CLI, with a fresh HOME (no ~/.mcd profile) and the key in the
+    environment; ``endpoint`` is a loopback server's URL."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MCD_")}
+    env |= {"HOME": str(home), "MCD_DEFAULT_API_ID": api_id, "MCD_DEFAULT_API_TOKEN": api_token}
+    if endpoint is not None:
+        env["MCD_API_ENDPOINT"] = endpoint
+    return subprocess.run(
+        [MONTECARLO, *args], capture_output=True, text=True, env=env, timeout=120, check=False
+    )

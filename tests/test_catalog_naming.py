@@ -42,6 +42,16 @@ def test_default_convention() -> None:
     assert names.catalog_name("silver") == "dev_analytics"
 
 
+def test_catalog_and_schema_prefix_are_read_only_properties() -> None:
+    names = helper("{env}_{catalog}.{schema}_{layer}.{table}", name="analytics")
+
+    assert (names.catalog, names.schema_prefix) == ("analytics", "customer_360")
+    for attribute in ("catalog", "schema_prefix"):
+        with pytest.raises(AttributeError, match="has no setter"):
+            setattr(names, attribute, "other")
+    assert names.catalog_name("gold") == "dev_analytics"  # the convention builds the catalog
+
+
 def test_catalog_per_environment_layout_with_layers_as_schemas() -> None:
     names = helper("{catalog}.{layer}.{schema}_{table}", name="dev", schema="member")
 
@@ -53,6 +63,19 @@ def test_env_placeholder_builds_env_prefixed_catalogs() -> None:
     names = helper("{env}_{catalog}.{schema}_{layer}.{table}", name="analytics", env="prod")
 
     assert names.table_name("silver", "customers") == "prod_analytics.customer_360_silver.customers"
+
+
+def test_the_design_documents_placeholders_environment_and_project() -> None:
+    naming = "{environment}_{catalog}.{project}_{layer}.{table}"
+    catalog = {"name": "analytics", "schema": "customer_360", "naming": naming}
+
+    without_project = CatalogHelper(EnvironmentConfig(environment="dev", catalog=catalog))
+    with_project = CatalogHelper(
+        EnvironmentConfig(environment="lab", project="crm", catalog=catalog)
+    )
+
+    assert without_project.table_name("bronze", "raw") == "dev_analytics.customer_360_bronze.raw"
+    assert with_project.table_name("gold", "clv") == "lab_analytics.crm_gold.clv"
 
 
 def test_local_names_use_the_session_catalog() -> None:
@@ -238,8 +261,8 @@ def test_unknown_layer_lists_the_valid_ones(layer: object, message: str) -> None
         ),
         ("{catalog}.{schema}.{table}", "'{layer}' must appear somewhere"),
         (
-            "{catalog}.{project}_{layer}.{table}",
-            "unknown placeholder '{project}' in the schema part",
+            "{catalog}.{domain}_{layer}.{table}",
+            "unknown placeholder '{domain}' in the schema part",
         ),
         ("{catalog}.{schema}-{layer}.{table}", "the schema part has literal text '-'"),
         ("{catalog}..{layer}_{table}", "the schema part is empty"),

@@ -237,13 +237,27 @@ def test_invalid_environment_names_are_refused(write_config: WriteConfig, env: s
     )
 
 
-def test_missing_defaults_yaml(write_config: WriteConfig) -> None:
+def test_without_defaults_yaml_a_missing_key_is_asked_of_the_environment_file(
+    write_config: WriteConfig,
+) -> None:
     path = write_config(dev="")
 
     error = load_error(path)
 
-    assert [p.message for p in error.problems] == ["missing defaults.yaml"]
-    assert str(path.name) in str(error)
+    assert [(p.key, p.message) for p in error.problems] == [
+        ("catalog", "required key is missing; set it in dev.yaml")
+    ]
+
+
+def test_a_defaults_yml_typo_is_not_ignored(write_config: WriteConfig) -> None:
+    path = write_config(dev=MINIMAL_DEFAULTS)
+    (path / "defaults.yml").write_text("catalog: {name: x, schema: y}\n")
+
+    error = load_error(path)
+
+    assert [p.message for p in error.problems] == [
+        "defaults.yml is not read: rename it to defaults.yaml"
+    ]
 
 
 def test_environment_key_disagreeing_with_file_name(write_config: WriteConfig) -> None:
@@ -324,12 +338,37 @@ def test_monte_carlo_keys_are_pairs(write_config: WriteConfig) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("monte_carlo", "message"),
+    [
+        (
+            "  api_key: only-the-S3CR3T-token\n",
+            "api_key must be the key id and its token as '<id>:<token>' (the value is not shown)",
+        ),
+        (
+            "  api_key: key-id:S3CR3T\n  api_id: key-id\n  api_token: S3CR3T\n",
+            "give api_key ('<id>:<token>') or api_id and api_token, not both",
+        ),
+    ],
+)
+def test_monte_carlo_api_key_is_one_id_token_pair(
+    write_config: WriteConfig, monte_carlo: str, message: str
+) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS, dev="monte_carlo:\n" + monte_carlo)
+
+    error = load_error(path)
+
+    assert [(p.key, p.message) for p in error.problems] == [("monte_carlo", message)]
+    assert "S3CR3T" not in str(error)
+
+
 def test_no_config_directory_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(CONFIG_DIR_ENV_VAR, raising=False)
     monkeypatch.chdir(tmp_path)
 
     with pytest.raises(
-        ConfigError, match=r"no config directory found: looked for config/defaults.yaml in"
+        ConfigError,
+        match=r"no config directory found: looked for config/defaults.yaml or config/dev.yaml in",
     ):
         ConfigLoader.load("dev")
 
@@ -343,10 +382,20 @@ def test_config_dir_env_var_pointing_nowhere(
         ConfigLoader.load("dev")
 
 
-def test_config_path_that_is_a_file(write_config: WriteConfig) -> None:
+def test_config_path_that_is_another_environments_file(write_config: WriteConfig) -> None:
+    path = write_config(defaults=MINIMAL_DEFAULTS, dev="", prod="")
+
+    with pytest.raises(ConfigError) as info:
+        ConfigLoader.load("dev", path / "prod.yaml")
+
+    assert [p.message for p in info.value.problems] == [
+        f"config path {path / 'prod.yaml'} is a file, not the config directory holding the "
+        f"<env>.yaml files; pass the directory ({path}) or the file of the environment being "
+        f"loaded ({path / 'dev.yaml'})"
+    ]
+
+
+def test_config_path_may_be_the_environments_own_file(write_config: WriteConfig) -> None:
     path = write_config(defaults=MINIMAL_DEFAULTS, dev="")
 
-    with pytest.raises(
-        ConfigError, match=r"is a file, not the config directory holding defaults.yaml"
-    ):
-        ConfigLoader.load("dev", path / "dev.yaml")
+    assert ConfigLoader.load("dev", path / "dev.yaml") == ConfigLoader.load("dev", path)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 import textwrap
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +18,14 @@ from databricks_utils.observability import (
     MonteCarloSync,
     RuleDiscoveryError,
     RuleImportWarning,
+    SyncRefusedError,
     discover_rules,
 )
 from tests.conftest import MINIMAL_DEFAULTS, run_python
 
 PACKAGE = "tests.mc_project.transformations"
-BROKEN = f"{PACKAGE}.databricks_only"
+PARTIAL = "tests.mc_project.pipelines"
+BROKEN = f"{PARTIAL}.events"
 
 NAMES = {
     "email": f"{PACKAGE}.customers.create_silver_customers.field_health.silver.customers.email",
@@ -50,14 +49,12 @@ def config(env: str, **extra: Any) -> EnvironmentConfig:
 
 def synced(env: str, **extra: Any) -> MonteCarloSync:
     sync = MonteCarloSync(config=config(env, **extra))
-    with pytest.warns(RuleImportWarning):
-        sync.register_rules_from_module(PACKAGE)
+    sync.register_rules_from_module(PACKAGE)
     return sync
 
 
-def test_discovery_finds_rules_in_package_and_subpackages_and_skips_broken_module() -> None:
-    with pytest.warns(RuleImportWarning) as warned:
-        found = discover_rules(PACKAGE)
+def test_discovery_finds_rules_in_package_and_subpackages() -> None:
+    found = discover_rules(PACKAGE)
 
     assert [(rule.source, rule.rule_type) for rule in found.rules] == [
         (f"{PACKAGE}.customers.create_silver_customers", "freshness"),
@@ -67,6 +64,15 @@ def test_discovery_finds_rules_in_package_and_subpackages_and_skips_broken_modul
         (f"{PACKAGE}.orders.create_silver_orders", "custom_sql"),
         (f"{PACKAGE}.orders.create_silver_orders", "freshness"),
     ]
+    assert found.failures == []
+    assert f"{PACKAGE}.gold.customer_360" in found.modules
+
+
+def test_discovery_skips_a_module_that_fails_to_import_with_a_warning() -> None:
+    with pytest.warns(RuleImportWarning) as warned:
+        found = discover_rules(PARTIAL)
+
+    assert [rule.source for rule in found.rules] == [f"{PARTIAL}.sessions.create_silver_sessions"]
     assert [str(failure) for failure in found.failures] == [
         f"{BROKEN}: ModuleNotFoundError: No module named 'dlt'"
     ]
@@ -75,15 +81,14 @@ def test_discovery_finds_rules_in_package_and_subpackages_and_skips_broken_modul
         "ModuleNotFoundError: No module named 'dlt'"
     ]
     assert BROKEN not in found.modules
-    assert f"{PACKAGE}.gold.customer_360" in found.modules
 
 
 def test_strict_discovery_fails_listing_the_broken_module() -> None:
     with pytest.raises(RuleDiscoveryError) as info:
-        discover_rules(PACKAGE, strict=True)
+        discover_rules(PARTIAL, strict=True)
 
     assert str(info.value) == (
-        f"1 module(s) of {PACKAGE} failed to import (strict=True):\n"
+        f"1 module(s) of {PARTIAL} failed to import (strict=True):\n"
         f"  - {BROKEN}: ModuleNotFoundError: No module named 'dlt'"
     )
     assert [failure.module for failure in info.value.failures] == [BROKEN]
@@ -97,10 +102,12 @@ def test_a_package_that_does_not_import_is_an_error() -> None:
 def test_registering_twice_adds_nothing_and_reports_failures_once() -> None:
     sync = synced("dev")
     with pytest.warns(RuleImportWarning):
-        again = sync.register_rules_from_module(PACKAGE)
+        sync.register_rules_from_module(PARTIAL)
+    with pytest.warns(RuleImportWarning):
+        again = sync.register_rules_from_module(PARTIAL)
 
-    assert len(again) == 6
-    assert len(sync.rules) == 6
+    assert len(again) == 1
+    assert len(sync.rules) == 7
     assert [failure.module for failure in sync.import_failures] == [BROKEN]
 
 
@@ -188,37 +195,13 @@ def test_explicit_namespace_wins_and_is_validated() -> None:
 
 def test_tables_given_by_layer_need_a_config() -> None:
     sync = MonteCarloSync(namespace="ns")
-    with pytest.warns(RuleImportWarning):
-        sync.register_rules_from_module(PACKAGE)
+    sync.register_rules_from_module(PACKAGE)
 
     with pytest.raises(ValueError, match="rules with enabled_in need the environment's config"):
         sync.monitors()
 
 
 # -- name stability and collisions, on packages written for the test ---------------------
-
-
-@pytest.fixture
-def write_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """Write (or rewrite) a package of rule modules; returns its name."""
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(sys, "dont_write_bytecode", True)
-
-    def write(files: dict[str, str], name: str | None = None) -> str:
-        name = name or f"rules_{uuid.uuid4().hex[:8]}"
-        for module in [m for m in sys.modules if m.split(".")[0] == name]:
-            del sys.modules[module]  # a rewrite is imported afresh
-        root = tmp_path / name
-        root.mkdir(exist_ok=True)
-        (root / "__init__.py").write_text("")
-        for file, text in files.items():
-            (root / file).write_text(textwrap.dedent(text))
-        importlib.invalidate_caches()
-        return name
-
-    yield write
-    for module in [m for m in sys.modules if m.startswith("rules_")]:
-        del sys.modules[module]
 
 
 FRESHNESS = """
@@ -382,7 +365,15 @@ def test_export_removes_files_of_an_earlier_export_and_refuses_foreign_files(
 def test_export_without_monitors_writes_an_explicitly_empty_namespace(tmp_path: Path) -> None:
     sync = MonteCarloSync(config=config("dev"))
 
-    files = sync.export_mac(tmp_path)
+    with pytest.raises(SyncRefusedError) as info:
+        sync.export_mac(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert str(info.value) == (
+        "nothing to export: no monitors for environment 'dev' (0 rule(s) found); applying an "
+        "empty project deletes every monitor of namespace 'customer_360-dev'. Check the "
+        "package and enabled_in, or allow an empty export (--allow-empty)"
+    )
+    files = sync.export_mac(tmp_path, allow_empty=True)
 
     assert files[1].name == "no_monitors.yml"
     assert yaml.safe_load(files[1].read_text()) == {"montecarlo": {"custom_sql": []}}

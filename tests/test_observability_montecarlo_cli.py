@@ -11,23 +11,25 @@ the monitors.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from graphql import parse, print_ast
 
 from databricks_utils.config import EnvironmentConfig
-from databricks_utils.observability import MonteCarloSync, RetryPolicy, RuleImportWarning
-from tests.mc_loopback import MonteCarloLoopback, Request, serve, strip_annotations
+from databricks_utils.observability import MonteCarloSync, RetryPolicy
+from tests.mc_loopback import (
+    MonteCarloLoopback,
+    Request,
+    run_montecarlo,
+    serve,
+    strip_annotations,
+)
 
 PACKAGE = "tests.mc_project.transformations"
 API_ID = "cli-key-id"
 TOKEN = "cli-token-S3CR3T-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
-MONTECARLO = shutil.which("montecarlo", path=str(Path(sys.executable).parent)) or "montecarlo"
 
 
 def make_sync(endpoint: str = "http://127.0.0.1:9/graphql") -> MonteCarloSync:
@@ -46,22 +48,15 @@ def make_sync(endpoint: str = "http://127.0.0.1:9/graphql") -> MonteCarloSync:
         poll_interval=0,
         retry=RetryPolicy(retries=1, initial_delay=0.01),
     )
-    with pytest.warns(RuleImportWarning):
-        sync.register_rules_from_module(PACKAGE)
+    sync.register_rules_from_module(PACKAGE)
     return sync
 
 
 def montecarlo(
     *args: str, home: Path, endpoint: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The real CLI, with a fresh HOME (no ~/.mcd profile) and the key in the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MCD_")}
-    env |= {"HOME": str(home), "MCD_DEFAULT_API_ID": API_ID, "MCD_DEFAULT_API_TOKEN": TOKEN}
-    if endpoint is not None:
-        env["MCD_API_ENDPOINT"] = endpoint
-    return subprocess.run(
-        [MONTECARLO, *args], capture_output=True, text=True, env=env, timeout=120, check=False
-    )
+    """The real CLI with this module's key."""
+    return run_montecarlo(*args, home=home, api_id=API_ID, api_token=TOKEN, endpoint=endpoint)
 
 
 @pytest.fixture

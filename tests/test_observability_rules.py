@@ -8,6 +8,12 @@ from typing import Any
 import pytest
 
 from databricks_utils.observability import MonteCarloRule, monte_carlo_rule, rules_of
+from databricks_utils.observability.rule_types import (
+    CustomSqlRule,
+    FieldHealthRule,
+    FreshnessRule,
+    VolumeRule,
+)
 from tests.mc_project.transformations import customers
 
 WHERE = "@monte_carlo_rule on tests.test_observability_rules.build"
@@ -38,8 +44,7 @@ def test_fixture_module_keeps_behaviour_and_rules_read_in_source_order() -> None
     assert calls_before == customers.CALLS  # importing and reading rules called nothing
     assert function(None, "tuesday") == "built tuesday"
     assert [rule.rule_type for rule in rules] == ["freshness", "field_health"]
-    assert rules[0] == MonteCarloRule(
-        rule_type="freshness",
+    assert rules[0] == FreshnessRule(
         module="tests.mc_project.transformations.customers",
         function="create_silver_customers",
         table="customers",
@@ -48,6 +53,7 @@ def test_fixture_module_keeps_behaviour_and_rules_read_in_source_order() -> None
         threshold_hours=24,
     )
     assert rules[1].audiences == ("data-eng-oncall",)
+    assert isinstance(rules[1], FieldHealthRule)
     assert rules[1].max_null_percent == 5
     assert function.__doc__ == "Build silver.customers from bronze.raw_customers."
 
@@ -77,6 +83,7 @@ def test_arguments_are_normalised() -> None:
         enabled_in="prod",
     )
 
+    assert isinstance(rule, CustomSqlRule)
     assert (rule.sql, rule.operator, rule.threshold) == ("SELECT COUNT(*) FROM {table}", "GTE", -5)
     assert (rule.table, rule.audiences, rule.tags) == ("orders", ("oncall",), (("pii", None),))
     assert rule.enabled_in == ("prod",)
@@ -87,6 +94,7 @@ def test_arguments_are_normalised() -> None:
 def test_a_fully_qualified_table_needs_no_layer() -> None:
     rule = _rule(rule_type="volume", min_rows=1, max_rows=9, table="Main.Sales.Orders")
 
+    assert isinstance(rule, VolumeRule)
     assert (rule.table, rule.layer, rule.is_fully_qualified) == ("main.sales.orders", None, True)
 
 
@@ -145,11 +153,6 @@ BAD_ARGUMENTS = [
         {"rule_type": "volume"},
         "threshold_change_percent: volume rules need either threshold_change_percent or "
         "min_rows/max_rows",
-    ),
-    (
-        {"rule_type": "volume", "threshold_change_percent": 20},
-        "timestamp_column: threshold_change_percent compares daily row counts and needs the "
-        "timestamp_column that dates each row",
     ),
     (
         {"rule_type": "volume", "min_rows": 10, "max_rows": 5},
@@ -230,7 +233,14 @@ def test_invalid_arguments_raise_naming_function_and_argument(
 @pytest.mark.parametrize(
     ("table", "layer", "message"),
     [
-        (None, None, "table: freshness rules need the table they watch"),
+        (
+            None,
+            None,
+            "table: freshness rules need the table they watch, and the name 'build' does not "
+            "say it; either name the function create_<layer>_<table> or build_<layer>_<table> "
+            "(layers: bronze, silver, gold), or pass table=... and layer=... (or a fully "
+            "qualified table='catalog.schema.table')",
+        ),
         (
             "customers",
             None,
@@ -285,9 +295,55 @@ def test_decorating_something_that_is_not_a_function_is_a_type_error() -> None:
 
 
 def _rule(**arguments: Any) -> MonteCarloRule:
+    return _rule_on("build", **arguments)
+
+
+@pytest.mark.parametrize(
+    ("function", "layer", "table"),
+    [
+        ("create_silver_customers", "silver", "customers"),
+        ("build_gold_customer_360", "gold", "customer_360"),
+        ("Jobs.create_bronze_raw_events", "bronze", "raw_events"),
+    ],
+)
+def test_table_and_layer_are_inferred_from_the_function_name(
+    function: str, layer: str, table: str
+) -> None:
+    rule = _rule_on(function, rule_type="freshness", threshold_hours=24)
+
+    assert (rule.layer, rule.table, rule.table_inferred) == (layer, table, True)
+
+
+@pytest.mark.parametrize(
+    "function", ["create_customers", "create_platinum_customers", "load_silver_customers"]
+)
+def test_a_function_name_that_does_not_say_the_table_is_refused(function: str) -> None:
+    with pytest.raises(ValueError, match=r"^@monte_carlo_rule on ") as info:
+        _rule_on(function, rule_type="volume", min_rows=1)
+
+    assert str(info.value) == (
+        f"@monte_carlo_rule on tests.test_observability_rules.{function}: table: volume rules "
+        f"need the table they watch, and the name {function!r} does not say it; either name "
+        "the function create_<layer>_<table> or build_<layer>_<table> (layers: bronze, silver, "
+        "gold), or pass table=... and layer=... (or a fully qualified "
+        "table='catalog.schema.table')"
+    )
+
+
+def test_an_explicit_table_or_layer_is_never_overridden_by_the_name() -> None:
+    explicit = _rule_on(
+        "create_silver_customers", rule_type="volume", min_rows=1, table="orders", layer="gold"
+    )
+
+    assert (explicit.layer, explicit.table, explicit.table_inferred) == ("gold", "orders", False)
+    with pytest.raises(ValueError, match="table: volume rules need the table they watch"):
+        _rule_on("create_silver_customers", rule_type="volume", min_rows=1, layer="gold")
+
+
+def _rule_on(qualname: str, **arguments: Any) -> MonteCarloRule:
     def build(spark: Any) -> None:
         """A transformation."""
 
-    build.__qualname__ = "build"
+    build.__qualname__ = qualname
     [rule] = rules_of(monte_carlo_rule(**arguments)(build))
     return rule

@@ -7,8 +7,11 @@ exists only in Unity Catalog.
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -156,3 +159,37 @@ def test_custom_sql_gets_the_resolved_table(tables: Any) -> None:
     )
 
     assert result == (1, True)
+
+
+@pytest.fixture
+def growing(tables: Any) -> Iterator[Any]:
+    """A Delta table whose commits are backdated through their log files' times, which is
+    where Delta reads commit times from: created 72 hours before today's midnight, then
+    100 rows at -60 h, 20 at -36 h, 30 at -12 h, and 1000 today."""
+    name = f"{SCHEMA}.mc_growth"
+    tables.sql(f"DROP TABLE IF EXISTS {name}")
+    tables.sql(f"CREATE TABLE {name} (id BIGINT) USING delta")
+    for rows in (100, 20, 30, 1000):
+        tables.sql(f"INSERT INTO {name} SELECT id FROM range({rows})")
+    location = tables.sql(f"DESCRIBE DETAIL {name}").collect()[0]["location"]
+    log = Path(location.removeprefix("file:")) / "_delta_log"
+    today = dt.datetime.now(dt.timezone.utc).date()  # the session time zone is UTC
+    midnight = dt.datetime.combine(today, dt.time(), tzinfo=dt.timezone.utc)
+    backdated = sorted(log.glob("*.json"))[:4]
+    for commit, hours in zip(backdated, [72, 60, 36, 12], strict=True):
+        when = (midnight - dt.timedelta(hours=hours)).timestamp()
+        os.utime(commit, (when, when))
+    yield tables
+    tables.sql(f"DROP TABLE IF EXISTS {name}")
+
+
+def test_volume_day_over_day_change_without_a_timestamp_column(growing: Any) -> None:
+    common = {"rule_type": "volume", "layer": "silver", "table": "mc_growth"}
+
+    # the end of yesterday 150 rows, the end of the day before 120: +25 %; today's 1000
+    # rows do not count yet
+    value, alert_at_20 = run(growing, threshold_change_percent=20, **common)
+    _, alert_at_30 = run(growing, threshold_change_percent=30, **common)
+
+    assert value == pytest.approx(25.0)
+    assert (alert_at_20, alert_at_30) == (True, False)

@@ -24,12 +24,11 @@ from databricks_utils.observability import (
     MonteCarloApplyError,
     MonteCarloConnectionError,
     MonteCarloCredentialsError,
-    MonteCarloError,
     MonteCarloRequestError,
     MonteCarloSync,
     MonteCarloValidationError,
     RetryPolicy,
-    RuleImportWarning,
+    SyncRefusedError,
 )
 from tests.conftest import MINIMAL_DEFAULTS, WriteConfig
 from tests.mc_loopback import MonteCarloLoopback, serve
@@ -49,7 +48,7 @@ def loopback() -> Iterator[MonteCarloLoopback]:
 
 @pytest.fixture(autouse=True)
 def no_mcd_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MCD_DEFAULT_API_ID", "MCD_DEFAULT_API_TOKEN", "MCD_API_ENDPOINT"):
+    for name in ("MCD_DEFAULT_API_ID", "MCD_DEFAULT_API_TOKEN", "MCD_API_ENDPOINT", "MC_API_KEY"):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -72,8 +71,7 @@ def make_sync(
         sleep=sleeps if sleeps is not None else Sleeps(),
         **options,
     )
-    with pytest.warns(RuleImportWarning):
-        sync.register_rules_from_module(PACKAGE)
+    sync.register_rules_from_module(PACKAGE)
     return sync
 
 
@@ -296,6 +294,41 @@ def test_wrong_credentials_are_refused_without_retries_or_leaks(
 
 
 def test_an_empty_namespace_is_only_applied_when_allowed(loopback: MonteCarloLoopback) -> None:
+    make_sync(loopback, env="dev", namespace="shared").apply()  # 5 monitors
+    before = dict(loopback.namespaces)
+    empty = MonteCarloSync(
+        config=EnvironmentConfig(environment="dev", catalog={"name": "c", "schema": "s"}),
+        api_id=API_ID,
+        api_token=TOKEN,
+        endpoint=loopback.url,
+        namespace="shared",
+        poll_interval=0,
+    )
+    sent = len(loopback.submitted())
+
+    with pytest.raises(SyncRefusedError) as info:
+        empty.apply()
+
+    assert str(info.value).startswith(
+        "no monitors for environment 'dev' (0 rule(s) found): applying would delete every "
+        "monitor of namespace 'shared' (5: "
+    )
+    assert str(info.value).endswith(
+        "Check the package and enabled_in, or pass allow_empty=True (--allow-empty). "
+        "Nothing was applied: namespace 'shared' is unchanged."
+    )
+    assert loopback.namespaces == before
+    assert [r.variables["dryRun"] for r in loopback.submitted()[sent:]] == [True]
+    result = empty.apply(allow_empty=True)
+
+    assert result.changes_applied
+    assert loopback.monitors("shared") == {}
+    assert json.loads(loopback.submitted()[-1].variables["configTemplateJson"]) == {
+        "custom_sql": []
+    }
+
+
+def test_no_monitors_for_an_empty_namespace_is_no_change(loopback: MonteCarloLoopback) -> None:
     sync = MonteCarloSync(
         config=EnvironmentConfig(environment="dev", catalog={"name": "c", "schema": "s"}),
         api_id=API_ID,
@@ -304,12 +337,11 @@ def test_an_empty_namespace_is_only_applied_when_allowed(loopback: MonteCarloLoo
         poll_interval=0,
     )
 
-    with pytest.raises(MonteCarloError, match="applying would delete every monitor of namespace"):
-        sync.apply()
-    result = sync.apply(allow_empty=True)
+    result = sync.apply()
 
-    assert not result.changes_applied  # the namespace was empty already
-    assert json.loads(loopback.submitted()[0].variables["configTemplateJson"]) == {"custom_sql": []}
+    assert not result.changes_applied
+    assert loopback.namespaces == {}
+    assert [r.variables["dryRun"] for r in loopback.submitted()] == [True]
 
 
 # -- credentials -------------------------------------------------------------------------
@@ -335,11 +367,38 @@ def test_credentials_come_from_the_config_secret(loopback: MonteCarloLoopback) -
         }
     )
     sync = MonteCarloSync(config=cfg, poll_interval=0)
-    with pytest.warns(RuleImportWarning):
-        sync.register_rules_from_module(PACKAGE)
+    sync.register_rules_from_module(PACKAGE)
 
     assert len(sync.plan().changes) == 6
     assert TOKEN not in repr(sync) + repr(cfg) + str(vars(sync))
+
+
+def test_api_key_as_pasted_from_monte_carlo_authenticates(
+    loopback: MonteCarloLoopback, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_argument = make_sync(loopback, api_id=None, api_token=None, api_key=f"{API_ID}:{TOKEN}")
+    monkeypatch.setenv("MC_API_KEY", f"{API_ID}:{TOKEN}")
+    by_environment = make_sync(loopback, api_id=None, api_token=None)
+
+    assert len(by_argument.plan().changes) == len(by_environment.plan().changes) == 6
+    for request in loopback.requests:
+        assert (request.headers["x-mcd-id"], request.headers["x-mcd-token"]) == (API_ID, TOKEN)
+    assert TOKEN not in repr(by_argument) + str(vars(by_argument)) + str(vars(by_environment))
+
+
+def test_api_key_from_the_config(loopback: MonteCarloLoopback) -> None:
+    cfg = EnvironmentConfig.model_validate(
+        {
+            "environment": "prod",
+            "catalog": {"name": "prod_analytics", "schema": "customer_360"},
+            "monte_carlo": {"api_key": f"{API_ID}:{TOKEN}", "endpoint": loopback.url},
+        }
+    )
+    sync = MonteCarloSync(config=cfg, poll_interval=0)
+    sync.register_rules_from_module(PACKAGE)
+
+    assert len(sync.plan().changes) == 6
+    assert TOKEN not in repr(cfg) + repr(sync) + str(vars(sync))
 
 
 @pytest.mark.parametrize(
@@ -348,9 +407,29 @@ def test_credentials_come_from_the_config_secret(loopback: MonteCarloLoopback) -
         (
             {},
             {},
-            "no Monte Carlo API key found: pass api_id and api_token, set "
-            "monte_carlo.api_id and monte_carlo.api_token in the config, or set "
-            "MCD_DEFAULT_API_ID and MCD_DEFAULT_API_TOKEN",
+            "no Monte Carlo API key found: pass api_key ('<id>:<token>') or api_id and "
+            "api_token, set monte_carlo.api_id and monte_carlo.api_token in the config, or set "
+            "MCD_DEFAULT_API_ID and MCD_DEFAULT_API_TOKEN, or MC_API_KEY ('<id>:<token>')",
+        ),
+        (
+            {"api_key": TOKEN},
+            {},
+            "api_key is not a Monte Carlo API key: a key is an id and a token, written "
+            "'<id>:<token>' (the key id Monte Carlo shows beside the token, a colon, the "
+            "token); or give them apart as api_id and api_token",
+        ),
+        (
+            {},
+            {"MC_API_KEY": f":{TOKEN}"},
+            "MC_API_KEY is not a Monte Carlo API key: a key is an id and a token, written "
+            "'<id>:<token>' (the key id Monte Carlo shows beside the token, a colon, the "
+            "token); or give them apart as api_id and api_token",
+        ),
+        (
+            {"api_key": f"{API_ID}:{TOKEN}", "api_id": API_ID},
+            {},
+            "give the Monte Carlo API key either as api_key ('<id>:<token>') or as api_id and "
+            "api_token, not both",
         ),
         (
             {"api_id": API_ID},
@@ -407,7 +486,8 @@ def test_cli_export_plan_apply(
     planned = capsys.readouterr()
     apply = main(["monte-carlo", "apply", *common])
     applied = capsys.readouterr()
-    strict = main(["monte-carlo", "plan", *common, "--strict"])
+    partial = [arg if arg != PACKAGE else "tests.mc_project.pipelines" for arg in common]
+    strict = main(["monte-carlo", "plan", *partial, "--strict"])
     failed = capsys.readouterr()
 
     assert (export, plan, apply, strict) == (0, 0, 0, 1)
@@ -415,10 +495,7 @@ def test_cli_export_plan_apply(
         f"6 rule(s) found in {PACKAGE}; namespace 'customer_360-prod'",
         f"Wrote 6 monitor(s) for environment 'prod' to {tmp_path / 'mc'}:",
     ]
-    assert exported.err == (
-        f"warning: skipped module {PACKAGE}.databricks_only: ModuleNotFoundError: "
-        "No module named 'dlt'\n"
-    )
+    assert exported.err == ""
     assert planned.out.splitlines()[1] == (
         "Monte Carlo namespace 'customer_360-prod': 6 to create, 0 to update, 0 to delete "
         "(6 monitors in code)"
@@ -426,7 +503,9 @@ def test_cli_export_plan_apply(
     assert applied.out.splitlines()[-1] == (
         "Applied: namespace 'customer_360-prod' now matches the rules in code."
     )
-    assert failed.err.startswith(f"error: 1 module(s) of {PACKAGE} failed to import (strict=True)")
+    assert failed.err.startswith(
+        "error: 1 module(s) of tests.mc_project.pipelines failed to import (strict=True)"
+    )
     for output in (exported, planned, applied, failed):
         assert TOKEN not in output.out + output.err
 

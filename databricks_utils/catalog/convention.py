@@ -7,9 +7,10 @@ import string
 from dataclasses import dataclass
 
 from databricks_utils.catalog.identifiers import IdentifierKind, NamingError, validate_identifier
+from databricks_utils.catalog.layers import Layer
 
 DEFAULT_NAMING = "{catalog}.{schema}_{layer}.{table}"
-PLACEHOLDERS = ("env", "catalog", "schema", "layer", "table")
+PLACEHOLDERS = ("env", "catalog", "schema", "layer", "table", "environment", "project")
 _PART_KINDS: tuple[IdentifierKind, IdentifierKind, IdentifierKind] = ("catalog", "schema", "table")
 _LITERAL = re.compile(r"[a-z0-9_]*")
 
@@ -20,8 +21,10 @@ class NamingConvention:
 
     Three dot-separated parts (catalog, schema, table) built from the placeholders
     ``{env}``, ``{catalog}``, ``{schema}``, ``{layer}`` and ``{table}`` and lower-case
-    literal text. ``{table}`` must be in the table part, and ``{layer}`` somewhere, so
-    that no two layers or tables share a name.
+    literal text. The design document's ``{environment}`` is ``{env}``, and its
+    ``{project}`` the project name (the top-level ``project`` key, else ``{schema}``).
+    ``{table}`` must be in the table part, and ``{layer}`` somewhere, so that no two
+    layers or tables share a name.
 
     Example:
         >>> convention = NamingConvention.parse("{catalog}.{layer}.{schema}_{table}")
@@ -111,3 +114,22 @@ def _placeholders(template: str, kind: str, part: str) -> set[str]:
             )
         used.add(field)
     return used
+
+
+def naming_values(
+    environment: str, catalog: str, schema: str, project: str | None, layer: Layer | str
+) -> dict[str, str]:
+    """What each placeholder of a naming convention stands for.
+
+    Example:
+        >>> naming_values("dev", "analytics", "crm", None, "gold")["project"]
+        'crm'
+    """
+    return {
+        "env": environment,
+        "environment": environment,
+        "catalog": catalog,
+        "schema": schema,
+        "project": project if project is not None else schema,
+        "layer": Layer.parse(layer).value,
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from databricks_utils.catalog.convention import NamingConvention
+from databricks_utils.catalog.convention import NamingConvention, naming_values
 from databricks_utils.catalog.identifiers import NamingError, quote_identifier, validate_identifier
 from databricks_utils.catalog.layers import Layer
 
@@ -49,6 +49,35 @@ class CatalogHelper:
     def environment(self) -> str:
         """The environment the names are for."""
         return self._config.environment
+
+    @property
+    def catalog(self) -> str:
+        """``catalog.name`` of the config, as written there (read-only).
+
+        It is the whole catalog name under the default convention; a convention such as
+        ``{env}_{catalog}.…`` builds the catalog from it (see [`catalog_name`][..catalog_name]).
+
+        Example:
+            >>> from databricks_utils.config import EnvironmentConfig
+            >>> cfg = EnvironmentConfig(environment="dev",
+            ...                         catalog={"name": "dev_analytics", "schema": "crm"})
+            >>> CatalogHelper(cfg).catalog
+            'dev_analytics'
+        """
+        return self._config.catalog.name
+
+    @property
+    def schema_prefix(self) -> str:
+        """``catalog.schema`` of the config: the prefix of each layer's schema (read-only).
+
+        Example:
+            >>> from databricks_utils.config import EnvironmentConfig
+            >>> cfg = EnvironmentConfig(environment="dev",
+            ...                         catalog={"name": "dev_analytics", "schema": "crm"})
+            >>> CatalogHelper(cfg).schema_prefix
+            'crm'
+        """
+        return self._config.catalog.schema_
 
     def catalog_name(self, layer: Layer | str) -> str:
         """The catalog holding ``layer``'s schema, e.g. ``dev_analytics``."""
@@ -130,12 +159,9 @@ class CatalogHelper:
 
     def _values(self, layer: Layer | str) -> dict[str, str]:
         catalog = self._config.catalog
-        return {
-            "env": self._config.environment,
-            "catalog": catalog.name,
-            "schema": catalog.schema_,
-            "layer": Layer.parse(layer).value,
-        }
+        return naming_values(
+            self._config.environment, catalog.name, catalog.schema_, self._config.project, layer
+        )
 
 
 def _quote(qualified: str) -> str:

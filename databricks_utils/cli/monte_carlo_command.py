@@ -7,8 +7,12 @@ import logging
 import os
 import sys
 import warnings
+from typing import TYPE_CHECKING
 
 from databricks_utils.config import ConfigError, ConfigLoader
+
+if TYPE_CHECKING:
+    from databricks_utils.observability import MonteCarloSync, Plan
 
 DEFAULT_OUTPUT = "build/montecarlo"
 
@@ -27,6 +31,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export.add_argument(
         "--output", default=DEFAULT_OUTPUT, help=f"project directory (default: {DEFAULT_OUTPUT})"
     )
+    export.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="write a project without monitors (applying it deletes every monitor of the "
+        "namespace)",
+    )
     plan = actions.add_parser(
         "plan",
         help="show what apply would create, update and delete (a Monte Carlo dry run)",
@@ -42,6 +52,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         action="store_true",
         help="allow applying no monitors at all (deletes every monitor of the namespace)",
     )
+    apply.add_argument(
+        "--yes",
+        action="store_true",
+        help="delete monitors without asking (needed to delete when there is no terminal)",
+    )
+    for parser in (plan, apply):
+        parser.add_argument(
+            "--allow-partial",
+            action="store_true",
+            help="when modules of PKG fail to import, keep their monitors as they are in "
+            "Monte Carlo and sync the rest (refused otherwise: they would be deleted)",
+        )
     for parser in (export, plan, apply):
         parser.add_argument("--env", required=True, help="environment name, e.g. prod")
         parser.add_argument(
@@ -71,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     if os.getcwd() not in sys.path:  # like `python -m`: packages of the project import
         sys.path.insert(0, os.getcwd())
     try:
-        config = ConfigLoader.load(args.env, ConfigLoader.find_config_dir(args.path))
+        config = ConfigLoader.load(args.env, ConfigLoader.find_config_dir(args.path, env=args.env))
         sync = MonteCarloSync(config=config)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -80,21 +102,65 @@ def run(args: argparse.Namespace) -> int:
             print(f"warning: skipped module {failure}", file=sys.stderr)
         print(f"{len(rules)} rule(s) found in {args.module}; namespace {sync.namespace!r}")
         if args.action == "export":
-            files = sync.export_mac(args.output)
+            files = sync.export_mac(args.output, allow_empty=args.allow_empty)
             count = len(sync.monitors())
             print(f"Wrote {count} monitor(s) for environment {args.env!r} to {args.output}:")
             for path in files:
                 print(f"  {path}")
         elif args.action == "plan":
-            print(sync.plan().render())
+            print(sync.plan(allow_partial=args.allow_partial).render())
         else:
-            result = sync.apply(allow_empty=args.allow_empty)
-            print(result.plan.render())
-            if result.changes_applied:
-                print(f"Applied: namespace {sync.namespace!r} now matches the rules in code.")
-            else:
-                print(f"Nothing to apply: namespace {sync.namespace!r} already matches.")
+            return _apply(sync, args)
     except (ConfigError, MonteCarloError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _apply(sync: MonteCarloSync, args: argparse.Namespace) -> int:
+    """Apply; deletes need ``--yes`` or a yes from the terminal."""
+    from databricks_utils.observability import SyncRefusedError
+
+    shown: list[Plan] = []
+    refusal: list[str] = []
+
+    def confirm(plan: Plan) -> bool:
+        print(plan.render())
+        shown.append(plan)
+        deletes = len(plan.names("delete"))
+        if args.yes:
+            return True
+        if not sys.stdin.isatty():
+            refusal.append(
+                f"the plan deletes {deletes} monitor(s) and there is no terminal to ask: "
+                "pass --yes to delete them"
+            )
+            return False
+        try:
+            answer = input(f"Delete {deletes} monitor(s) of namespace {plan.namespace!r}? [y/N] ")
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("y", "yes"):
+            refusal.append(f"the {deletes} delete(s) were not confirmed")
+            return False
+        return True
+
+    try:
+        result = sync.apply(
+            allow_empty=args.allow_empty, allow_partial=args.allow_partial, confirm_deletes=confirm
+        )
+    except SyncRefusedError:
+        if not refusal:
+            raise
+        print(
+            f"error: {refusal[0]}. Nothing was applied: namespace {sync.namespace!r} is unchanged.",
+            file=sys.stderr,
+        )
+        return 1
+    if not shown:
+        print(result.plan.render())
+    if result.changes_applied:
+        print(f"Applied: namespace {sync.namespace!r} now matches the rules in code.")
+    else:
+        print(f"Nothing to apply: namespace {sync.namespace!r} already matches.")
     return 0

@@ -1,4 +1,4 @@
-"""Load ``defaults.yaml`` -> ``<env>.yaml`` -> overrides into an `EnvironmentConfig`."""
+"""Load ``defaults.yaml`` (optional) -> ``<env>.yaml`` -> overrides into an `EnvironmentConfig`."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from databricks_utils.config.interpolation import InterpolationError, substitute
 from databricks_utils.config.keys import KeyPath
 from databricks_utils.config.merge import Origin, deep_merge
 from databricks_utils.config.models import ENVIRONMENT_NAME, EnvironmentConfig
-from databricks_utils.config.yaml_source import read_yaml
+from databricks_utils.config.yaml_source import YamlDocument, read_yaml
 
 CONFIG_DIR_ENV_VAR = "DATABRICKS_UTILS_CONFIG_DIR"
 DEFAULTS_FILE = "defaults.yaml"
@@ -34,9 +34,9 @@ _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:")
 class ConfigLoader:
     """Loads the configuration of one environment from a config directory.
 
-    The directory holds ``defaults.yaml`` and one ``<env>.yaml`` per environment
-    (``local.yaml``, ``dev.yaml``, ``prod.yaml``, ...). Layers merge deeply: nested
-    mappings key by key, lists and scalars are replaced.
+    The directory holds one ``<env>.yaml`` per environment (``local.yaml``, ``dev.yaml``,
+    ``prod.yaml``, ...) and, optionally, ``defaults.yaml`` with what they share. Layers
+    merge deeply: nested mappings key by key, lists and scalars are replaced.
 
     Example:
         >>> from databricks_utils.config import ConfigLoader
@@ -56,9 +56,10 @@ class ConfigLoader:
 
         Args:
             env: Environment name; ``<env>.yaml`` must exist in the config directory.
-            path: The config directory. When ``None``: ``$DATABRICKS_UTILS_CONFIG_DIR``,
-                else the nearest ``config/`` holding ``defaults.yaml`` from the current
-                directory upwards.
+            path: The config directory, or the environment's own file in it
+                (``config/local.yaml`` for ``local``). When ``None``:
+                ``$DATABRICKS_UTILS_CONFIG_DIR``, else the nearest ``config/`` holding
+                ``defaults.yaml`` or ``<env>.yaml`` from the current directory upwards.
             overrides: Nested mapping merged last, e.g. ``{"spark": {"master": "local[2]"}}``.
                 Taken literally: no ``${VAR}`` substitution.
 
@@ -72,7 +73,7 @@ class ConfigLoader:
             >>> tuning = {"spark": {"config": {"spark.sql.shuffle.partitions": 8}}}
             >>> cfg = ConfigLoader.load("dev", "config", overrides=tuning)  # doctest: +SKIP
         """
-        directory = cls.find_config_dir(path)
+        directory = cls.find_config_dir(path, env=env)
         heading = f"Invalid configuration for environment {env!r} in {display_path(directory)}"
         env_file = cls._env_file(directory, env)
         if overrides is not None and not isinstance(overrides, Mapping):
@@ -82,7 +83,7 @@ class ConfigLoader:
                 f"overrides must be a mapping of keys to values, got {type(overrides).__name__}",
             )
             raise ConfigError([problem], heading=heading)
-        defaults, env_doc = read_yaml(directory / DEFAULTS_FILE), read_yaml(env_file)
+        defaults, env_doc = _read_defaults(directory), read_yaml(env_file)
         problems = defaults.problems + env_doc.problems
         if problems:  # without both files parsed, validation would only add noise
             raise ConfigError(problems, heading=heading)
@@ -109,7 +110,8 @@ class ConfigLoader:
         try:
             config = EnvironmentConfig.model_validate(merged)
         except ValidationError as exc:
-            files = f"{DEFAULTS_FILE} or {env_file.name}"
+            has_defaults = (directory / DEFAULTS_FILE).is_file()
+            files = f"{DEFAULTS_FILE} or {env_file.name}" if has_defaults else env_file.name
             reported = {problem.key for problem in problems}
             problems += [
                 problem
@@ -125,8 +127,13 @@ class ConfigLoader:
         return _resolve_paths(config, directory.parent)
 
     @classmethod
-    def find_config_dir(cls, path: str | os.PathLike[str] | None = None) -> Path:
+    def find_config_dir(
+        cls, path: str | os.PathLike[str] | None = None, *, env: str | None = None
+    ) -> Path:
         """The config directory ``load`` would use for ``path`` (see there).
+
+        Searching upwards, a ``config/`` qualifies when it holds ``defaults.yaml`` or
+        ``<env>.yaml`` (any environment's file when ``env`` is ``None``).
 
         Raises:
             ConfigError: when the directory does not exist or none is found.
@@ -136,22 +143,27 @@ class ConfigLoader:
             PosixPath('config')
         """
         if path is not None:
-            return _existing_dir(Path(path), "the path passed to ConfigLoader")
+            given = Path(path)
+            if given.is_file():
+                return _directory_of_env_file(given, env)
+            return _existing_dir(given, "the path passed to ConfigLoader")
         from_env = os.environ.get(CONFIG_DIR_ENV_VAR)
         if from_env:
             return _existing_dir(Path(from_env), f"${CONFIG_DIR_ENV_VAR}")
         start = Path.cwd()
         for folder in (start, *start.parents):
             candidate = folder / "config"
-            if (candidate / DEFAULTS_FILE).is_file():
+            if (candidate / DEFAULTS_FILE).is_file() or _holds_environment(candidate, env):
                 return candidate
+        wanted = f"{env}.yaml" if isinstance(env, str) else "<env>.yaml"
         raise ConfigError(
             [
                 ConfigProblem(
                     None,
                     None,
-                    f"no config directory found: looked for config/{DEFAULTS_FILE} in {start} "
-                    f"and its parents; pass path=... or set {CONFIG_DIR_ENV_VAR}",
+                    f"no config directory found: looked for config/{DEFAULTS_FILE} or "
+                    f"config/{wanted} in {start} and its parents; pass path=... or set "
+                    f"{CONFIG_DIR_ENV_VAR}",
                 )
             ],
             heading="Cannot find the configuration",
@@ -176,11 +188,12 @@ class ConfigLoader:
     def _env_file(cls, directory: Path, env: str) -> Path:
         shown = display_path(directory)
         problems: list[ConfigProblem] = []
-        if not (directory / DEFAULTS_FILE).is_file():
-            hint = (
-                " (found defaults.yml: rename it)" if (directory / "defaults.yml").is_file() else ""
+        if not (directory / DEFAULTS_FILE).is_file() and (directory / "defaults.yml").is_file():
+            problems.append(
+                ConfigProblem(
+                    shown, None, f"defaults.yml is not read: rename it to {DEFAULTS_FILE}"
+                )
             )
-            problems.append(ConfigProblem(shown, None, f"missing {DEFAULTS_FILE}{hint}"))
         known = cls.environments(directory)
         listed = ", ".join(known) or "none"
         if not isinstance(env, str) or not _ENV_NAME.fullmatch(env):
@@ -211,11 +224,44 @@ class ConfigLoader:
         return directory / f"{env}.yaml"
 
 
+def _holds_environment(directory: Path, env: str | None) -> bool:
+    if isinstance(env, str):
+        return (directory / f"{env}.yaml").is_file()
+    return directory.is_dir() and any(
+        _ENV_NAME.fullmatch(file.stem) for file in directory.glob("*.yaml")
+    )
+
+
+def _directory_of_env_file(path: Path, env: str | None) -> Path:
+    """The config directory of ``path``, the file of environment ``env`` (``<env>.yaml``)."""
+    if isinstance(env, str) and path.name == f"{env}.yaml":
+        return path.parent
+    wanted = f"{env}.yaml" if isinstance(env, str) else "<env>.yaml"
+    raise ConfigError(
+        [
+            ConfigProblem(
+                None,
+                None,
+                f"config path {path} is a file, not the config directory holding the "
+                f"<env>.yaml files; pass the directory ({path.parent}) or the file of the "
+                f"environment being loaded ({path.parent / wanted})",
+            )
+        ],
+        heading="Cannot find the configuration",
+    )
+
+
+def _read_defaults(directory: Path) -> YamlDocument:
+    """``defaults.yaml``, or an empty layer when the directory has none."""
+    path = directory / DEFAULTS_FILE
+    return read_yaml(path) if path.is_file() else YamlDocument(display_path(path), {})
+
+
 def _existing_dir(path: Path, what: str) -> Path:
     if path.is_dir():
         return path
     reason = (
-        "is a file, not the config directory holding defaults.yaml"
+        "is a file, not the config directory holding the <env>.yaml files"
         if path.exists()
         else "does not exist"
     )

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 
-from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention
+from databricks_utils.catalog.convention import DEFAULT_NAMING, NamingConvention, naming_values
 from databricks_utils.catalog.identifiers import validate_identifier, validate_qualified_name
 from databricks_utils.catalog.layers import Layer
 from databricks_utils.redaction import redact_mapping, redact_text
@@ -148,7 +148,9 @@ class CatalogConfig(_Section):
         name: The catalog, e.g. ``dev_analytics`` (``spark_catalog`` for local Spark).
         schema_: The project's schema base name (YAML key ``schema``), e.g. ``customer_360``.
         naming: How layer and table become ``catalog.schema.table``; placeholders
-            ``{env}``, ``{catalog}``, ``{schema}``, ``{layer}``, ``{table}``.
+            ``{env}``, ``{catalog}``, ``{schema}``, ``{layer}``, ``{table}``, and the
+            design document's ``{environment}`` (= ``{env}``) and ``{project}`` (the
+            top-level ``project``, else ``{schema}``).
 
     Names are lower-cased, as Unity Catalog stores them.
 
@@ -191,6 +193,8 @@ class MonteCarloConfig(_Section):
     Attributes:
         api_id: API key id (``MCD_DEFAULT_API_ID`` when unset).
         api_token: API key secret (``MCD_DEFAULT_API_TOKEN`` when unset).
+        api_key: The key as ``<id>:<token>``, the form it is pasted in, instead of
+            ``api_id`` and ``api_token`` (e.g. ``${MC_API_KEY}``); masked like the token.
         endpoint: GraphQL endpoint; ``MCD_API_ENDPOINT`` overrides it, as in pycarlo.
         namespace: Monte Carlo namespace of the project's monitors; default
             ``<project>-<environment>``.
@@ -209,6 +213,7 @@ class MonteCarloConfig(_Section):
 
     api_id: str | None = None
     api_token: SecretStr | None = None
+    api_key: SecretStr | None = None
     endpoint: str = DEFAULT_MONTE_CARLO_ENDPOINT
     namespace: str | None = None
     warehouse: str | None = None
@@ -218,6 +223,15 @@ class MonteCarloConfig(_Section):
     def _key_pair(self) -> MonteCarloConfig:
         if (self.api_id is None) != (self.api_token is None):
             raise ValueError("api_id and api_token are a pair: set both or neither")
+        if self.api_key is not None:
+            if self.api_id is not None:
+                raise ValueError("give api_key ('<id>:<token>') or api_id and api_token, not both")
+            key_id, _, token = self.api_key.get_secret_value().strip().partition(":")
+            if not key_id or not token:
+                raise ValueError(
+                    "api_key must be the key id and its token as '<id>:<token>' (the value "
+                    "is not shown)"
+                )
         return self
 
 
@@ -310,12 +324,8 @@ class EnvironmentConfig(_Section):
         if environment is None:  # already reported as invalid
             return catalog
         convention = NamingConvention.parse(catalog.naming)
+        project = info.data.get("project")
         for layer in Layer:
-            convention.table_name(
-                env=environment,
-                catalog=catalog.name,
-                schema=catalog.schema_,
-                layer=layer.value,
-                table="t",
-            )
+            values = naming_values(environment, catalog.name, catalog.schema_, project, layer)
+            convention.table_name(**values, table="t")
         return catalog

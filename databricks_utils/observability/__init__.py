@@ -27,6 +27,7 @@ from databricks_utils.observability.errors import (
     MonteCarloValidationError,
     RuleDiscoveryError,
     RuleImportWarning,
+    SyncRefusedError,
 )
 from databricks_utils.observability.monitors import (
     Monitor,
@@ -34,6 +35,12 @@ from databricks_utils.observability.monitors import (
     monitor_name,
 )
 from databricks_utils.observability.plan import ApplyResult, MonitorChange, Plan
+from databricks_utils.observability.rule_types import (
+    CustomSqlRule,
+    FieldHealthRule,
+    FreshnessRule,
+    VolumeRule,
+)
 from databricks_utils.observability.rules import (
     RULE_TYPES,
     SEVERITY_PRIORITY,
@@ -48,6 +55,9 @@ __all__ = [
     "RULE_TYPES",
     "SEVERITY_PRIORITY",
     "ApplyResult",
+    "CustomSqlRule",
+    "FieldHealthRule",
+    "FreshnessRule",
     "ImportFailure",
     "MacExportError",
     "Monitor",
@@ -67,6 +77,8 @@ __all__ = [
     "RetryPolicy",
     "RuleDiscoveryError",
     "RuleImportWarning",
+    "SyncRefusedError",
+    "VolumeRule",
     "discover_rules",
     "monitor_name",
     "monte_carlo_rule",

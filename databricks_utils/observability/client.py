@@ -70,6 +70,19 @@ query getMonteCarloConfigTemplateUpdateState($updateUuid: UUID!) {
 }
 """
 
+# The query of `montecarlo monitors get-template` (montecarlodata/iac/mc_config_service.py).
+GET_CONFIG_TEMPLATES = """
+query getMonteCarloConfigTemplates($namespace: String!) {
+    getMonteCarloConfigTemplates(namespace: $namespace, first: 1) {
+        edges {
+            node {
+                template
+            }
+        }
+    }
+}
+"""
+
 TELEMETRY_HEADERS = {
     "x-mcd-telemetry-service": "iac_service",
     "x-mcd-telemetry-command": "databricks-utils monte-carlo",
@@ -169,6 +182,30 @@ class MonteCarloClient:
             result.get("errors_as_json"),
             result.get("warnings_as_json"),
         )
+
+    def current_template(self, namespace: str) -> dict[str, Any]:
+        """The configuration the namespace holds now (``{}`` for an unknown namespace).
+
+        Raises:
+            MonteCarloError: when Monte Carlo's answer is not a JSON object.
+        """
+        data = self.execute(
+            GET_CONFIG_TEMPLATES, {"namespace": namespace}, "getMonteCarloConfigTemplates"
+        )
+        edges = (data.get("get_monte_carlo_config_templates") or {}).get("edges") or []
+        if not edges:
+            return {}
+        text = (edges[0].get("node") or {}).get("template") or "{}"
+        try:
+            template = json.loads(text)
+        except ValueError:
+            template = None
+        if not isinstance(template, dict):
+            raise MonteCarloError(
+                f"Monte Carlo returned a configuration of namespace {namespace!r} that is not "
+                "a JSON object; nothing was changed"
+            )
+        return template
 
     def wait_for(self, update_uuid: str, *, interval: float, timeout: float) -> UpdateState:
         """Poll the update until it is no longer ``PENDING`` (or ``timeout`` seconds pass).

@@ -63,6 +63,15 @@ class MonteCarloApplyError(MonteCarloError):
         return type(self), (str(self), self.namespace, self.namespace_state)
 
 
+class SyncRefusedError(MonteCarloError):
+    """A sync was refused before anything was sent or changed, and the message says why.
+
+    Refused: modules that failed to import (their monitors would be deleted), applying
+    no monitors to a namespace that has some, exporting no monitors, and deletes that
+    were not confirmed.
+    """
+
+
 class MacExportError(MonteCarloError):
     """The monitors-as-code project cannot be written where asked."""
 

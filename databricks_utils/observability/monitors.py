@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from databricks_utils.config.models import EnvironmentConfig
 
 MONITOR_KIND = "custom_sql"
-DEFAULT_SCHEDULE_MINUTES = {"freshness": 60, "volume": 1440, "custom_sql": 720, "field_health": 720}
 
 
 class MonitorNameCollisionError(ValueError):
@@ -57,8 +56,9 @@ def monitor_name(rule: MonteCarloRule) -> str:
     the same in every environment and stays stable until one of them changes.
 
     Example:
-        >>> monitor_name(MonteCarloRule("freshness", "etl.customers", "build",
-        ...                             table="customers", layer="silver"))
+        >>> from databricks_utils.observability.rule_types import FreshnessRule
+        >>> monitor_name(FreshnessRule(module="etl.customers", function="build",
+        ...                            table="customers", layer="silver", threshold_hours=1))
         'etl.customers.build.freshness.silver.customers'
     """
     if rule.name is not None:
@@ -68,8 +68,7 @@ def monitor_name(rule: MonteCarloRule) -> str:
         parts.append(rule.layer)
     if rule.table is not None:
         parts.append(rule.table)
-    if rule.column is not None:
-        parts.append(rule.column)
+    parts += rule.name_parts()
     return ".".join(parts).replace("<locals>", "locals")
 
 
@@ -81,10 +80,9 @@ def resolve_table(rule: MonteCarloRule, config: EnvironmentConfig | None) -> Res
     """
     if rule.table is None:
         return None
-    if rule.is_fully_qualified:
+    if rule.layer is None:  # fully qualified
         catalog, schema, table = rule.table.split(".")
         return ResolvedTable(catalog, schema, table)
-    assert rule.layer is not None
     if config is None:
         raise ValueError(
             f"rule {rule.rule_type} of {rule.source} names table {rule.table!r} in layer "
@@ -159,10 +157,10 @@ def config_template(monitors: Iterable[Monitor]) -> dict[str, Any]:
 
 def _definition(name: str, rule: MonteCarloRule, table: ResolvedTable | None) -> dict[str, Any]:
     check = check_for(rule, table)
-    minutes = rule.schedule_minutes or DEFAULT_SCHEDULE_MINUTES[rule.rule_type]
+    minutes = rule.schedule
     definition: dict[str, Any] = {
         "name": name,
-        "description": rule.description or check.description,
+        "description": _description(rule, check.description),
         "notes": _notes(rule, table),
         "sql": check.sql,
         "alert_conditions": [
@@ -179,6 +177,16 @@ def _definition(name: str, rule: MonteCarloRule, table: ResolvedTable | None) ->
             for tag, value in rule.tags
         ]
     return definition
+
+
+def _description(rule: MonteCarloRule, generated: str) -> str:
+    description = rule.description or generated
+    if rule.table_inferred:
+        function = rule.function.rsplit(".", 1)[-1]
+        description += (
+            f" (table {rule.layer}.{rule.table} inferred from the function name {function})"
+        )
+    return description
 
 
 def _notes(rule: MonteCarloRule, table: ResolvedTable | None) -> str:

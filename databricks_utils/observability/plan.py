@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 _SYMBOLS = {"create": "+", "update": "~", "delete": "-"}
+_ORDER = {"delete": 0, "create": 1, "update": 2}
 
 
 @dataclass(frozen=True)
@@ -33,11 +34,22 @@ class MonitorChange:
 class Plan:
     """The changes that make a namespace match the rules in code (a server-side dry run).
 
+    Attributes:
+        namespace: The Monte Carlo namespace.
+        changes: What applying would change, as Monte Carlo answered.
+        warnings: Monte Carlo's warnings.
+        monitors: The monitors sent: those of the rules in code, then the kept ones.
+        kept: Monitors of modules that failed to import, sent back as they are
+            (``allow_partial``).
+
     Example:
-        >>> change = MonitorChange("create", "etl.build.freshness", "new: etl.build.freshness")
-        >>> plan = Plan("c360-dev", (change,), monitors=("etl.build.freshness",))
+        >>> plan = Plan("c360-dev", (MonitorChange("create", "etl.build.freshness", ""),
+        ...                          MonitorChange("delete", "etl.old.volume", "")),
+        ...             monitors=("etl.build.freshness",))
         >>> print(plan.render())
-        Monte Carlo namespace 'c360-dev': 1 to create, 0 to update, 0 to delete (1 monitor in code)
+        Monte Carlo namespace 'c360-dev': 1 to create, 0 to update, 1 to delete (1 monitor in code)
+          ACTION    MONITOR
+          - DELETE  etl.old.volume  <- deleted, with its history in Monte Carlo
           + create  etl.build.freshness
     """
 
@@ -45,6 +57,7 @@ class Plan:
     changes: tuple[MonitorChange, ...]
     warnings: tuple[str, ...] = ()
     monitors: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
 
     @property
     def has_changes(self) -> bool:
@@ -56,26 +69,46 @@ class Plan:
         return [c.monitor or c.description for c in self.changes if c.action == action]
 
     def render(self) -> str:
-        """The plan as text: a summary line, then one line per change (diffs indented)."""
-        count = len(self.monitors)
+        """The plan as text: a summary line, then a table of changes, deletes first."""
+        count = len(self.monitors) - len(self.kept)
         in_code = f"{count} monitor{'' if count == 1 else 's'} in code"
+        if self.kept:
+            in_code += f", {len(self.kept)} kept as they are"
         if not self.changes:
             lines = [f"Monte Carlo namespace {self.namespace!r}: no changes ({in_code})"]
         else:
             summary = ", ".join(f"{len(self.names(action))} to {action}" for action in _SYMBOLS)
-            lines = [f"Monte Carlo namespace {self.namespace!r}: {summary} ({in_code})"]
-        for change in self.changes:
-            symbol = _SYMBOLS.get(change.action, "?")
-            label = change.monitor or change.description
-            lines.append(f"  {symbol} {change.action:<7} {label}".rstrip())
-            if change.monitor is not None and change.monitor not in change.description:
-                lines.append(f"      {change.description}")
-            if change.diff:
-                lines += [f"      {line}" for line in change.diff.strip().splitlines()]
-            if change.significant:
-                lines.append("      (significant change: the monitor's learned behaviour resets)")
+            lines = [
+                f"Monte Carlo namespace {self.namespace!r}: {summary} ({in_code})",
+                "  ACTION    MONITOR",
+            ]
+        for change in sorted(self.changes, key=lambda c: _ORDER.get(c.action, len(_ORDER))):
+            lines += _rows(change)
+        if self.kept:
+            lines.append("  kept as they are (their modules failed to import):")
+            lines += [f"    = {name}" for name in self.kept]
         lines += [f"  warning: {warning}" for warning in self.warnings]
         return "\n".join(lines)
+
+
+def _rows(change: MonitorChange) -> list[str]:
+    symbol = _SYMBOLS.get(change.action, "?")
+    label = change.monitor or change.description
+    if change.action == "delete":
+        lines = [f"  {symbol} DELETE  {label}  <- deleted, with its history in Monte Carlo"]
+    else:
+        lines = [f"  {symbol} {change.action:<7} {label}".rstrip()]
+    if (
+        change.monitor is not None
+        and change.description
+        and change.monitor not in (change.description)
+    ):
+        lines.append(f"      {change.description}")
+    if change.diff:
+        lines += [f"      {line}" for line in change.diff.strip().splitlines()]
+    if change.significant:
+        lines.append("      (significant change: the monitor's learned behaviour resets)")
+    return lines
 
 
 @dataclass(frozen=True)

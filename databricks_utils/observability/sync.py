@@ -20,9 +20,11 @@ from databricks_utils.observability.errors import (
     MonteCarloError,
     MonteCarloRequestError,
     MonteCarloValidationError,
+    SyncRefusedError,
 )
 from databricks_utils.observability.export import write_mac_project
 from databricks_utils.observability.monitors import Monitor, build_monitors, config_template
+from databricks_utils.observability.partial import keep_failed_modules
 from databricks_utils.observability.plan import ApplyResult, Plan, changes_from, describe_errors
 from databricks_utils.observability.rules import MonteCarloRule
 
@@ -39,13 +41,18 @@ class MonteCarloSync:
     The namespace is full state: after
     [`apply`][databricks_utils.observability.MonteCarloSync.apply] it holds exactly the
     monitors of the registered rules that are enabled in the environment; monitors of rules
-    removed from code are deleted by Monte Carlo.
+    removed from code are deleted by Monte Carlo. So nothing is sent while a module of the
+    package failed to import (unless ``allow_partial=True`` keeps its monitors as they are),
+    and applying no monitors to a namespace that has some needs ``allow_empty=True``.
 
     Args:
         config: The environment's configuration: environment name, catalog naming, and
             the ``monte_carlo`` section (key, endpoint, namespace, warehouse, domain).
-        api_id: API key id; overrides the config and ``MCD_DEFAULT_API_ID``.
-        api_token: API key secret; overrides the config and ``MCD_DEFAULT_API_TOKEN``.
+        api_key: The API key as ``<id>:<token>``, the form Monte Carlo's key is pasted in
+            (``os.getenv("MC_API_KEY")``); ``None`` looks further (see below).
+        api_id: API key id, with ``api_token`` (instead of ``api_key``); both override the
+            config, ``MCD_DEFAULT_API_ID`` / ``MCD_DEFAULT_API_TOKEN`` and ``MC_API_KEY``.
+        api_token: API key secret; never shown in a repr, log line or error.
         endpoint: GraphQL endpoint; overrides ``MCD_API_ENDPOINT`` and the config.
         namespace: Namespace; default ``monte_carlo.namespace``, else
             ``<project>-<environment>``.
@@ -67,6 +74,7 @@ class MonteCarloSync:
         self,
         config: EnvironmentConfig | None = None,
         *,
+        api_key: str | SecretStr | None = None,
         api_id: str | None = None,
         api_token: str | SecretStr | None = None,
         endpoint: str | None = None,
@@ -82,6 +90,7 @@ class MonteCarloSync:
         mc = config.monte_carlo if config is not None else None
         self._api_id = api_id
         self._api_token = SecretStr(api_token) if isinstance(api_token, str) else api_token
+        self._api_key = SecretStr(api_key) if isinstance(api_key, str) else api_key
         self._endpoint = endpoint
         self._namespace = namespace if namespace is not None else (mc.namespace if mc else None)
         self._warehouse = warehouse if warehouse is not None else (mc.warehouse if mc else None)
@@ -138,7 +147,9 @@ class MonteCarloSync:
         """Import ``package`` and its modules, and register the rules declared there.
 
         Modules that fail to import are reported (a ``RuleImportWarning`` and
-        ``import_failures``) and skipped; with ``strict=True`` they are an error.
+        ``import_failures``) and skipped; with ``strict=True`` they are an error. While
+        any module failed, ``export_mac``, ``plan`` and ``apply`` refuse (their monitors
+        would be deleted) unless ``allow_partial=True`` keeps them as they are.
         Registering the same package again adds nothing twice.
 
         Returns:
@@ -165,64 +176,110 @@ class MonteCarloSync:
         """The namespace's MaC configuration, as sent to Monte Carlo."""
         return config_template(self.monitors())
 
-    def export_mac(self, directory: str | os.PathLike[str]) -> list[Path]:
+    def export_mac(
+        self, directory: str | os.PathLike[str], *, allow_empty: bool = False
+    ) -> list[Path]:
         """Write a monitors-as-code project that ``montecarlo monitors apply`` accepts.
 
         ``directory`` gets ``montecarlo.yml`` (namespace, warehouse, domain) and one
         ``montecarlo/<module>.yml`` per source module; monitors of removed rules' files are
         removed. Needs neither pycarlo nor credentials.
 
+        Args:
+            directory: The project directory.
+            allow_empty: Write a project without monitors (applying it empties the
+                namespace); refused by default.
+
         Returns:
             The files written.
+
+        Raises:
+            SyncRefusedError: when a module failed to import (the project would lack its
+                monitors, and applying it would delete them), or there are no monitors.
         """
+        self._refuse_failed_modules(
+            "export",
+            "or use apply --allow-partial, which keeps their monitors as they are",
+            "Nothing was written.",
+        )
+        monitors = self.monitors()
+        if not monitors and not allow_empty:
+            raise SyncRefusedError(
+                f"nothing to export: {self._no_monitors()}; applying an empty project "
+                f"deletes every monitor of namespace {self.namespace!r}. Check the package "
+                "and enabled_in, or allow an empty export (--allow-empty)"
+            )
         return write_mac_project(
             directory,
-            self.monitors(),
+            monitors,
             namespace=self.namespace,
             environment=self.environment,
             warehouse=self._warehouse,
             domain=self._domain,
         )
 
-    def plan(self) -> Plan:
+    def plan(self, *, allow_partial: bool = False) -> Plan:
         """Ask Monte Carlo what applying would change (a server-side dry run); change nothing.
 
+        Args:
+            allow_partial: Plan as ``apply(allow_partial=True)`` would apply.
+
         Raises:
+            SyncRefusedError: when a module failed to import, unless ``allow_partial``.
             MonteCarloValidationError: when Monte Carlo rejects the configuration; each
                 problem names its monitor where Monte Carlo says which.
             MonteCarloConnectionError: when Monte Carlo cannot be reached after retries.
             MonteCarloRequestError: for GraphQL errors and 4xx answers.
         """
-        template = self.config_template()
-        return self._dry_run(template)
+        template, kept = self._template(allow_partial, "plan")
+        return self._dry_run(template, kept)
 
-    def apply(self, *, allow_empty: bool = False) -> ApplyResult:
+    def apply(
+        self,
+        *,
+        allow_empty: bool = False,
+        allow_partial: bool = False,
+        confirm_deletes: Callable[[Plan], bool] | None = None,
+    ) -> ApplyResult:
         """Plan, then apply: the namespace becomes exactly the monitors of the rules in code.
 
-        Nothing is sent for real when the plan has no changes.
+        Nothing is sent when a module failed to import (unless ``allow_partial``), and
+        nothing is sent for real when the plan has no changes, deletes every monitor
+        without ``allow_empty``, or has deletes ``confirm_deletes`` does not confirm.
 
         Args:
-            allow_empty: Allow applying no monitors at all, which deletes every monitor of
-                the namespace (refused by default: usually a wrong package or environment).
+            allow_empty: Allow applying no monitors to a namespace that has some, which
+                deletes them all (refused by default: usually a wrong package or
+                environment).
+            allow_partial: When modules failed to import, keep their monitors in Monte
+                Carlo as they are (their current definitions are sent back) and apply the
+                rest; refused by default, as their monitors would be deleted.
+            confirm_deletes: Called with the plan when it deletes monitors; the apply
+                goes ahead only if it returns True. ``None`` applies without asking.
 
         Raises:
+            SyncRefusedError: for import failures, an unwanted empty namespace or
+                unconfirmed deletes; nothing was applied.
             MonteCarloApplyError: when the real update fails; its message and
                 ``namespace_state`` say whether the namespace is unchanged, partially
                 applied or in an unknown state.
             MonteCarloValidationError: when the dry run is rejected (nothing applied).
         """
-        template = self.config_template()
-        if not any(template.values()) and not allow_empty:
-            raise MonteCarloError(
-                f"no monitors for environment {self.environment!r}: applying would delete "
-                f"every monitor of namespace {self.namespace!r}. Check the package and "
-                "enabled_in, or pass allow_empty=True"
-            )
-        plan = self._dry_run(template)
+        template, kept = self._template(allow_partial, "apply")
+        plan = self._dry_run(template, kept)
         if not plan.has_changes:
             return ApplyResult(plan, changes_applied=False)
         namespace = self.namespace
         unchanged = f"Nothing was applied: namespace {namespace!r} is unchanged."
+        deletes = plan.names("delete")
+        if len(plan.monitors) == 0 and deletes and not allow_empty:
+            raise SyncRefusedError(
+                f"{self._no_monitors()}: applying would delete every monitor of namespace "
+                f"{namespace!r} ({len(deletes)}: {', '.join(deletes)}). Check the package "
+                f"and enabled_in, or pass allow_empty=True (--allow-empty). {unchanged}"
+            )
+        if deletes and confirm_deletes is not None and not confirm_deletes(plan):
+            raise SyncRefusedError(f"the {len(deletes)} delete(s) were not confirmed. {unchanged}")
         unknown = (
             f"The outcome is unknown: namespace {namespace!r} may or may not have been "
             "updated. Run plan to see its state, then apply again."
@@ -243,7 +300,37 @@ class MonteCarloSync:
             raise MonteCarloApplyError(f"{exc}\n{unknown}", namespace, "unknown") from None
         return ApplyResult(plan, changes_applied=state.changes_applied)
 
-    def _dry_run(self, template: dict[str, Any]) -> Plan:
+    def _template(self, allow_partial: bool, what: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """The configuration to send, and the monitors kept for modules that failed."""
+        if not allow_partial:
+            self._refuse_failed_modules(
+                what,
+                "or pass allow_partial=True (--allow-partial) to keep their monitors "
+                "in Monte Carlo as they are",
+            )
+        template = self.config_template()
+        if not self._failures:
+            return template, ()
+        current = self._connect().current_template(self.namespace)
+        return keep_failed_modules(template, current, [f.module for f in self._failures])
+
+    def _refuse_failed_modules(
+        self, what: str, alternative: str, outcome: str = "Nothing was sent."
+    ) -> None:
+        if not self._failures:
+            return
+        listed = "\n".join(f"  - {failure}" for failure in self._failures)
+        raise SyncRefusedError(
+            f"refusing to {what} namespace {self.namespace!r}: {len(self._failures)} "
+            "module(s) failed to import, so their rules are unknown and their monitors "
+            f"would be deleted:\n{listed}\nFix them, {alternative}. {outcome}"
+        )
+
+    def _no_monitors(self) -> str:
+        found = f"{len(self._rules)} rule(s) found"
+        return f"no monitors for environment {self.environment!r} ({found})"
+
+    def _dry_run(self, template: dict[str, Any], kept: tuple[str, ...] = ()) -> Plan:
         update_uuid = self._submit(template, dry_run=True)
         state = self._wait(update_uuid, template, dry_run=True)
         names = tuple(
@@ -254,6 +341,7 @@ class MonteCarloSync:
             changes=changes_from(state.modifications, template),
             warnings=tuple(_warnings(self._submit_warnings) + _warnings(state.warnings_as_json)),
             monitors=names,
+            kept=kept,
         )
 
     def _submit(self, template: dict[str, Any], *, dry_run: bool) -> str:
@@ -299,7 +387,9 @@ class MonteCarloSync:
 
     def _credentials(self) -> MonteCarloCredentials:
         mc = self._config.monte_carlo if self._config is not None else None
-        return resolve_credentials(self._api_id, self._api_token, self._endpoint, mc)
+        return resolve_credentials(
+            self._api_id, self._api_token, self._endpoint, mc, api_key=self._api_key
+        )
 
     def _default_namespace(self) -> str:
         assert self._config is not None

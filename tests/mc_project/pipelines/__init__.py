@@ -1,0 +1,1 @@
+"""Pipelines of the fixture project; one module imports only on Databricks (``dlt``)."""
