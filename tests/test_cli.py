@@ -47,6 +47,7 @@ def test_config_show_prints_the_merged_config_as_yaml(write_config: WriteConfig)
             "jars_dir": None,
             "warehouse_dir": str((path.parent / "spark-warehouse").resolve()),
             "databricks_connect": None,
+            "remote": None,
         },
         "catalog": {
             "name": "dev_analytics",
@@ -63,6 +64,18 @@ def test_config_show_prints_the_merged_config_as_yaml(write_config: WriteConfig)
             "max_buffered_records": 10000,
         },
     }
+
+
+def test_config_show_masks_the_token_of_a_spark_connect_url(write_config: WriteConfig) -> None:
+    path = write_config(
+        defaults=MINIMAL_DEFAULTS, dev='spark:\n  remote: "sc://host:443/;token=S3CR3T"\n'
+    )
+
+    result = run_cli("config", "show", "--env", "dev", "--path", str(path))
+
+    assert result.returncode == 0, result.stderr
+    assert yaml.safe_load(result.stdout)["spark"]["remote"] == "sc://host:443/;token=**********"
+    assert "S3CR3T" not in result.stdout + result.stderr
 
 
 def test_config_show_reports_problems_on_stderr_with_exit_code_1(write_config: WriteConfig) -> None:

@@ -30,7 +30,7 @@ def test_unknown_nested_key_names_file_line_key_and_suggests(write_config: Write
             error.problems[0].source,
             "spark.app_nmae",
             "unknown key; did you mean 'app_name'? valid keys here: app_name, master, config, "
-            "jars_dir, warehouse_dir, databricks_connect",
+            "jars_dir, warehouse_dir, databricks_connect, remote",
             line=2,
             column=3,
         )

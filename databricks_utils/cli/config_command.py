@@ -9,7 +9,7 @@ import yaml
 
 from databricks_utils.config import ConfigError, ConfigLoader, EnvironmentConfig
 from databricks_utils.config.errors import display_path
-from databricks_utils.redaction import redact_mapping
+from databricks_utils.redaction import redact_mapping, redact_text
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,4 +56,6 @@ def render_config(config: EnvironmentConfig) -> str:
     """
     data = config.model_dump(mode="json", by_alias=True)
     data["spark"]["config"] = redact_mapping(data["spark"]["config"])
+    if data["spark"]["remote"] is not None:
+        data["spark"]["remote"] = redact_text(data["spark"]["remote"])
     return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, allow_unicode=True)
