@@ -19,6 +19,8 @@ Example:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -26,7 +28,11 @@ from databricks_utils.delta._sql import Sql
 from databricks_utils.delta.columns import INTERNAL_PREFIX, backticked
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.sql import DataFrame, SparkSession
+
+#: Delta's switch for schema evolution in MERGE: the SQL ``MERGE WITH SCHEMA EVOLUTION``
+#: clause does not parse on Spark 3.5 and is ignored by OSS Delta 4.0, the setting works on all.
+AUTO_MERGE = "spark.databricks.delta.schema.autoMerge.enabled"
 
 #: What a MERGE wrote, by action.
 MergeCounts = dict[str, int]
@@ -66,15 +72,15 @@ class MergeStatement:
         )
 
     def with_schema_evolution(self, enabled: bool = True) -> MergeStatement:
-        """Let the MERGE add the source columns the target lacks."""
+        """Let the MERGE add the source columns the target lacks (through Delta's
+        ``schema.autoMerge.enabled`` setting, for this statement only)."""
         return replace(self, schema_evolution=enabled)
 
     def sql(self, source_view: str) -> str:
         """The statement's text, reading the source from ``source_view``."""
-        evolution = " WITH SCHEMA EVOLUTION" if self.schema_evolution else ""
         return "\n".join(
             [
-                f"MERGE{evolution} INTO {self.table} AS t",
+                f"MERGE INTO {self.table} AS t",
                 f"USING {source_view} AS s",
                 f"ON {self.condition}",
                 *self.clauses,
@@ -87,7 +93,8 @@ class MergeStatement:
         view = f"{INTERNAL_PREFIX}merge_source_{uuid.uuid4().hex}"
         source.createOrReplaceTempView(view)
         try:
-            row = spark.sql(self.sql(view)).head()
+            with _session_setting(spark, AUTO_MERGE, "true" if self.schema_evolution else None):
+                row = spark.sql(self.sql(view)).head()
         finally:
             spark.catalog.dropTempView(view)
         metrics = row.asDict() if row is not None else {}
@@ -99,6 +106,23 @@ class MergeStatement:
 
     def _clause(self, clause: str) -> MergeStatement:
         return replace(self, clauses=(*self.clauses, clause))
+
+
+@contextmanager
+def _session_setting(spark: SparkSession, key: str, value: str | None) -> Iterator[None]:
+    """``key`` set to ``value`` (left alone when ``None``) for the block, then restored."""
+    if value is None:
+        yield
+        return
+    previous = spark.conf.get(key, None)
+    spark.conf.set(key, value)
+    try:
+        yield
+    finally:
+        if previous is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, previous)
 
 
 def _and(condition: Sql | None) -> str:
