@@ -354,7 +354,7 @@ def test_without_sequence_tracking_late_events_split_at_version_starts(
     )
 
 
-@pytest.mark.classic  # on Spark Connect the server needs Delta Connect (tests/delta/test_targets.py)
+@pytest.mark.classic  # Spark Connect needs Delta Connect: tests/delta/test_targets.py
 def test_a_delta_table_object_works_as_target(
     spark: Any, table: str, assert_table: AssertTable
 ) -> None:
