@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping
@@ -19,55 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from databricks_utils.__about__ import __version__
+from databricks_utils.template.source import (
+    INSTALL_HINT,
+    VERSION_VARIABLE,
+    TemplateError,
+    template_dir,
+    template_variables,
+)
 
-PACKAGED_TEMPLATE = Path(__file__).with_name("_template")
-CHECKOUT_TEMPLATE = Path(__file__).resolve().parent.parent / "template"
-TEMPLATE_CONFIG = "cookiecutter.json"
-VERSION_VARIABLE = "databricks_utils_version"
-INSTALL_HINT = "pip install 'databricks-utils[template]'"
 _TEMPLATE_SYNTAX = ("{{", "{%", "{#")
-
-
-class TemplateError(Exception):
-    """A project cannot be generated: bad answers, missing cookiecutter, existing directory.
-
-    Example:
-        >>> raise TemplateError("compute 'gpu' is not a choice")  # doctest: +SKIP
-    """
-
-
-def template_dir() -> Path:
-    """The directory of the project template: inside the installed wheel, or the checkout's.
-
-    Raises:
-        TemplateError: when this installation has no template.
-
-    Example:
-        >>> (template_dir() / "cookiecutter.json").is_file()
-        True
-    """
-    for candidate in (PACKAGED_TEMPLATE, CHECKOUT_TEMPLATE):
-        if (candidate / TEMPLATE_CONFIG).is_file():
-            return candidate
-    raise TemplateError(
-        f"the project template is missing: neither {PACKAGED_TEMPLATE} nor {CHECKOUT_TEMPLATE} "
-        f"holds {TEMPLATE_CONFIG}; reinstall databricks-utils"
-    )
-
-
-def template_variables() -> dict[str, Any]:
-    """The answers the template asks for, with their defaults (lists are choices).
-
-    Variables starting with ``_`` are internal and left out.
-
-    Example:
-        >>> variables = template_variables()
-        >>> variables["project_name"], "job_cluster" in variables["compute"]
-        ('My Pipeline', True)
-    """
-    text = (template_dir() / TEMPLATE_CONFIG).read_text(encoding="utf-8")
-    variables: dict[str, Any] = json.loads(text)
-    return {key: value for key, value in variables.items() if not key.startswith("_")}
 
 
 def create_project(
