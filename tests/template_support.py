@@ -33,6 +33,7 @@ COMBINATIONS: dict[str, dict[str, str]] = {
 }
 
 COMMON_FILES = {
+    ".databricks-utils.json",
     ".gitignore",
     "README.md",
     "config/defaults.yaml",

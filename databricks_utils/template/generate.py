@@ -61,6 +61,33 @@ def create_project(
     """
     context = {"project_name": name, VERSION_VARIABLE: __version__, **(answers or {})}
     _check_answers(context, template_variables())
+    return _run_cookiecutter(template_dir(), context, Path(output_dir), no_input)
+
+
+def render_project(
+    template: Path, answers: Mapping[str, str], output_dir: Path, config_file: Path | None = None
+) -> Path:
+    """Render ``template`` with recorded ``answers``, without prompting; the project's path.
+
+    Answers the template does not ask for are dropped, and variables it asks for that
+    ``answers`` lacks take their defaults: an older project renders from a newer template.
+
+    Raises:
+        TemplateError: as `create_project`.
+    """
+    variables = template_variables(template)
+    context = {key: value for key, value in answers.items() if key in variables}
+    _check_answers(context, variables)
+    return _run_cookiecutter(template, context, output_dir, no_input=True, config_file=config_file)
+
+
+def _run_cookiecutter(
+    template: Path,
+    context: Mapping[str, str],
+    output_dir: Path,
+    no_input: bool,
+    config_file: Path | None = None,
+) -> Path:
     try:
         from cookiecutter.exceptions import (
             CookiecutterException,
@@ -77,10 +104,11 @@ def create_project(
     cookiecutter_log.addHandler(quiet)
     try:
         created = cookiecutter(
-            str(template_dir()),
+            str(template),
             no_input=no_input,
-            extra_context=context,
+            extra_context=dict(context),
             output_dir=os.fspath(output_dir),
+            config_file=os.fspath(config_file) if config_file else None,
         )
     except FailedHookException:
         raise TemplateError(
