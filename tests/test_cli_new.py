@@ -86,7 +86,7 @@ def test_new_reports_answers_the_template_refuses_and_leaves_nothing(
     assert err == (
         "Cannot generate the project: 1 invalid answer\n"
         "  - prod_host 'http://x': must be a workspace URL https://<host> without a path, "
-        "e.g. https://<workspace>.cloud.databricks.com\n"
+        "e.g. prod_host=https://x\n"
         "databricks-utils new: the template refused the answers (the problems are listed "
         "above); nothing was generated\n"
     )

@@ -30,12 +30,12 @@ pytestmark = pytest.mark.usefixtures("cookiecutter_config")
 VERSION = databricks_utils.__version__
 OLD = "0.0.9"
 PROJECT_DIR = "{{cookiecutter.__project_dir}}"
-JAVA_LINE = "Needs Python 3.10+ and Java 17 (for local Spark).\n"
+JARS_LINE = "The first local Spark session downloads the Delta Lake jars from Maven Central.\n"
 
 # How template 0.0.9 differed from this one: path -> (text now, text then).
 OLD_TEXTS = {
     ".gitignore": (".ruff_cache/\n", ""),
-    "README.md": (JAVA_LINE, "Needs Python 3.10+.\n"),
+    "README.md": (JARS_LINE, "The first local Spark session downloads the Delta jars.\n"),
     "config/defaults.yaml": (
         "spark.sql.session.timeZone: UTC",
         "spark.sql.session.timeZone: Etc/UTC",
@@ -138,7 +138,7 @@ def test_update_merges_the_template_change_and_keeps_the_users_edits(
     repo: Path, old_template: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     edit(repo, ".gitignore", lambda text: text + "*.log\n")
-    edit(repo, "README.md", lambda text: text.replace("Needs Python 3.10+.", "Needs Python 3.12."))
+    edit(repo, "README.md", lambda text: text.replace("the Delta jars.", "jars from our mirror."))
     edit(repo, f"src/{PACKAGE}/pipeline.py", lambda text: text + "# mine\n")
     (repo / "tests/test_config.py").unlink()
     commit(repo, "Our own changes")
@@ -172,7 +172,8 @@ def test_update_merges_the_template_change_and_keeps_the_users_edits(
     assert (repo / f"src/{PACKAGE}/pipeline.py").read_text().endswith("# mine\n")
     readme = (repo / "README.md").read_text()
     assert (
-        f"<<<<<<< project\nNeeds Python 3.12.\n=======\n{JAVA_LINE}>>>>>>> template {VERSION}\n"
+        "<<<<<<< project\nThe first local Spark session downloads jars from our mirror.\n"
+        f"=======\n{JARS_LINE}>>>>>>> template {VERSION}\n"
     ) in readme
     assert not (repo / "tests/test_config.py").exists()
     assert (repo / "tests/test_config.py.rej").read_text() == (
@@ -219,7 +220,8 @@ def test_a_project_the_user_never_edited_updates_cleanly(
         ]
     )
     # Now it is what the template generates today.
-    fresh = render_project(template_dir(), {"project_name": "Customer 360"}, repo.parent / "fresh")
+    answers = json.loads((repo / ANSWERS_FILE).read_text())["answers"]
+    fresh = render_project(template_dir(), answers, repo.parent / "fresh")
     for path in fresh.rglob("*"):
         if path.is_file():
             assert (repo / path.relative_to(fresh)).read_text() == path.read_text(), path

@@ -27,6 +27,24 @@ from databricks_utils.template.source import (
 )
 
 _TEMPLATE_SYNTAX = ("{{", "{%", "{#")
+_NO_SLUG = (
+    "project name {name!r} has no letters or digits to derive project_slug from: use a "
+    "name with some, or give the slug, e.g. project_slug=customer-360"
+)
+
+
+class _EmptySlugError(Exception):
+    """cookiecutter was about to generate into the output directory itself."""
+
+
+def _slugify(name: str) -> str:
+    """The slug cookiecutter's ``slugify`` filter makes of ``name`` (python-slugify)."""
+    try:
+        from slugify import slugify
+    except ImportError:  # cookiecutter is missing too: create_project says so
+        return name
+    slug: str = slugify(name)
+    return slug
 
 
 def create_project(
@@ -61,7 +79,12 @@ def create_project(
     """
     context = {"project_name": name, VERSION_VARIABLE: __version__, **(answers or {})}
     _check_answers(context, template_variables())
-    return _run_cookiecutter(template_dir(), context, Path(output_dir), no_input)
+    if "project_slug" not in context and not _slugify(name):
+        raise TemplateError(_NO_SLUG.format(name=name))
+    try:
+        return _run_cookiecutter(template_dir(), context, Path(output_dir), no_input)
+    except _EmptySlugError:
+        raise TemplateError(_NO_SLUG.format(name=context["project_name"])) from None
 
 
 def render_project(
@@ -116,6 +139,8 @@ def _run_cookiecutter(
             "nothing was generated"
         ) from None
     except OutputDirExistsException as exc:
+        if _is_output_dir(exc, output_dir):
+            raise _EmptySlugError from None
         raise TemplateError(
             f"{str(exc).removeprefix('Error: ')}: choose another output directory or project "
             "name, or remove it"
@@ -125,6 +150,12 @@ def _run_cookiecutter(
     finally:
         cookiecutter_log.removeHandler(quiet)
     return Path(created)
+
+
+def _is_output_dir(exc: Exception, output_dir: Path) -> bool:
+    # cookiecutter names the directory it would create: '"<path>" directory already exists'.
+    named = str(exc).removeprefix("Error: ").partition('" directory')[0].strip('"')
+    return Path(named).resolve() == output_dir.resolve()
 
 
 def _check_answers(context: Mapping[str, Any], variables: Mapping[str, Any]) -> None:
