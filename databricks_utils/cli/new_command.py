@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from databricks_utils.__about__ import __version__
+from databricks_utils.cli.answers import parse_answers
 from databricks_utils.template import TemplateError, create_project, template_variables
 from databricks_utils.template.answers import read_answers
 from databricks_utils.template.previous import PASSWORD_VARIABLE, USERNAME_VARIABLE
@@ -81,14 +82,7 @@ def _describe_default(key: str, default: str) -> str:
 
 def new_project(args: argparse.Namespace) -> int:
     """Generate the project; problems go to stderr with exit code 1."""
-    answers = {}
-    for item in args.answers:
-        if item.startswith("-"):
-            args.parser.error(f"unrecognized option {item!r}")
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            args.parser.error(f"answers are KEY=VALUE, got {item!r}")
-        answers[key] = value
+    answers = parse_answers(args)
     try:
         project = create_project(
             args.name, output_dir=args.output_dir, answers=answers, no_input=args.no_input

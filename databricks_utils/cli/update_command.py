@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from databricks_utils.__about__ import __version__
+from databricks_utils.cli.answers import parse_answers
 from databricks_utils.template import TemplateError
 from databricks_utils.template.update import (
     CONFLICT,
@@ -35,6 +36,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
         ),
     )
     update.add_argument(
+        "answers",
+        nargs="*",
+        metavar="KEY=VALUE",
+        help="answers to change on the way, e.g. runtime=18 (see `databricks-utils new --help`)",
+    )
+    update.add_argument(
         "--project", type=Path, default=Path("."), help="the project's root (default: .)"
     )
     mode = update.add_mutually_exclusive_group()
@@ -56,15 +63,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
             "private_index_url, with UV_INDEX_PRIVATE_USERNAME/PASSWORD)"
         ),
     )
-    update.set_defaults(handler=update_project)
+    update.set_defaults(handler=update_project, parser=update, collect_extras="answers")
 
 
 def update_project(args: argparse.Namespace) -> int:
     """Check, show or apply the update; problems go to stderr with exit code 1."""
+    answers = parse_answers(args)
+    if answers and args.check:
+        args.parser.error("--check takes no answers: it compares template versions only")
     try:
         if args.check:
             return _check(args.project)
-        plan = plan_update(args.project, previous=args.previous)
+        plan = plan_update(args.project, previous=args.previous, answers=answers)
         if args.diff:
             sys.stdout.write(plan.diff())
             return 0
@@ -89,14 +99,17 @@ def _check(project: Path) -> int:
 
 def _apply(plan: UpdatePlan) -> int:
     name = plan.project.resolve().name
-    if not plan.changes and not plan.behind:
+    if not plan.changes_anything:
         print(f"{name} is up to date with template {plan.to_version}")
         return 0
     conflicts = apply_update(plan)
-    print(
-        f"Updated {name} from template {plan.from_version} to {plan.to_version} "
-        f"(databricks-utils=={plan.to_version}):"
-    )
+    if plan.behind:
+        print(
+            f"Updated {name} from template {plan.from_version} to {plan.to_version} "
+            f"(databricks-utils=={plan.to_version}):"
+        )
+    else:
+        print(f"Updated {name} (template {plan.to_version}):")
     width = max((len(change.action) for change in plan.changes), default=0)
     for change in plan.changes:
         note = f"  ({change.note})" if change.note else ""
