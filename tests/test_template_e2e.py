@@ -22,17 +22,10 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
-import warnings
 import zipfile
-from base64 import b64encode
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -40,34 +33,15 @@ import yaml
 from packaging.requirements import Requirement
 
 import databricks_utils
+from tests.private_index import PASSWORD, USER, PrivateIndex, get, serve_private_index
 from tests.template_support import tomllib
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = databricks_utils.__version__
-USER, PASSWORD = "ci-uploader", "e2e-s3cret-token"
 PROJECT = "E2E Orders"
 SLUG, PACKAGE = "e2e-orders", "e2e_orders"
-
-
-@dataclass(frozen=True)
-class PrivateIndex:
-    port: int
-    packages: Path
-    log: Path
-
-    @property
-    def upload_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/"
-
-    @property
-    def simple_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/simple/"
-
-    @property
-    def simple_url_with_credentials(self) -> str:
-        return f"http://{USER}:{PASSWORD}@127.0.0.1:{self.port}/simple/"
 
 
 def run(
@@ -94,76 +68,11 @@ def clean_env(**extra: str) -> dict[str, str]:
     return {**env, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", **extra}
 
 
-def get(url: str, authenticated: bool) -> int:
-    request = urllib.request.Request(url)
-    if authenticated:
-        token = b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        request.add_header("Authorization", f"Basic {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            status: int = response.status
-            return status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def port_is_open(port: int) -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
 @pytest.fixture(scope="module")
 def private_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateIndex]:
     """pypiserver on loopback: auth for upload, download and list; no fallback to PyPI."""
-    with warnings.catch_warnings():  # passlib imports the deprecated crypt module
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from passlib.apache import HtpasswdFile
-
-    root = tmp_path_factory.mktemp("private-index")
-    packages = root / "packages"
-    packages.mkdir()
-    htpasswd = HtpasswdFile(str(root / "htpasswd"), new=True, default_scheme="apr_md5_crypt")
-    htpasswd.set_password(USER, PASSWORD)
-    htpasswd.save()
-    index = PrivateIndex(free_port(), packages, root / "server.log")
-    with index.log.open("w") as log:
-        address = ["-i", "127.0.0.1", "-p", str(index.port)]
-        auth = ["-a", "update,download,list", "-P", str(root / "htpasswd")]
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "pypiserver", "run"),
-                *address,
-                *auth,
-                *("--disable-fallback", str(packages)),
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_serving(server, index)
+    with serve_private_index(tmp_path_factory.mktemp("private-index")) as index:
         yield index
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-    assert not port_is_open(index.port)
-
-
-def _wait_until_serving(server: subprocess.Popen[bytes], index: PrivateIndex) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"pypiserver exited with {server.returncode}:\n{index.log.read_text()}")
-        if port_is_open(index.port) and get(index.simple_url, authenticated=True) == 200:
-            return
-        time.sleep(0.2)
-    pytest.fail(f"pypiserver did not start within 60 s:\n{index.log.read_text()}")
 
 
 RELEASE = [sys.executable, ROOT / "scripts" / "release.py"]
