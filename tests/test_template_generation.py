@@ -373,3 +373,13 @@ def test_a_loopback_index_over_http_is_allowed_for_local_testing(
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["tool"]["uv"]["index"][0]["url"] == "http://127.0.0.1:8089/simple/"
+
+
+def test_ci_names_the_dev_schemas_of_the_identity_that_deploys(baked: Baked) -> None:
+    workflow = yaml.safe_load((baked("defaults") / ".github/workflows/ci.yml").read_text())
+    runs = [step.get("run", "") for step in workflow["jobs"]["deploy-dev"]["steps"]]
+
+    [naming] = [i for i, run in enumerate(runs) if "current_user.short_name" in run]
+    [monitors] = [i for i, run in enumerate(runs) if "monte-carlo apply --env dev" in run]
+    assert "DATABRICKS_USER_SHORT_NAME=" in runs[naming]
+    assert naming < monitors

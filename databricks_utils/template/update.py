@@ -293,6 +293,11 @@ def _read(path: Path) -> str | None:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
+    except UnicodeDecodeError:
+        raise TemplateError(
+            f"{path}: not UTF-8 text, but the template renders a text file there; move it "
+            "aside, update, and put it back"
+        ) from None
 
 
 def _unified(path: str, before: str | None, after: str | None) -> list[str]:
