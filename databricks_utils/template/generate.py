@@ -33,6 +33,10 @@ _NO_SLUG = (
 )
 
 
+class AnswersRefusedError(TemplateError):
+    """The template's own checks refused the answers; they listed the problems on stderr."""
+
+
 class _EmptySlugError(Exception):
     """cookiecutter was about to generate into the output directory itself."""
 
@@ -134,7 +138,7 @@ def _run_cookiecutter(
             config_file=os.fspath(config_file) if config_file else None,
         )
     except FailedHookException:
-        raise TemplateError(
+        raise AnswersRefusedError(
             "the template refused the answers (the problems are listed above); "
             "nothing was generated"
         ) from None

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from databricks_utils.template.answers import ANSWERS_FILE, read_answers
-from databricks_utils.template.generate import render_project
+from databricks_utils.template.generate import AnswersRefusedError, render_project
 from databricks_utils.template.merge import merge_text
 from databricks_utils.template.previous import template_from_index, template_from_path
 from databricks_utils.template.source import (
@@ -163,7 +163,14 @@ def plan_update(
     with tempfile.TemporaryDirectory(prefix="databricks-utils-update-") as scratch_dir:
         scratch = Path(scratch_dir)
         config = _scratch_cookiecutter_config(scratch)
-        new = render_project(template_dir(), new_answers, scratch / "new", config)
+        try:
+            new = render_project(template_dir(), new_answers, scratch / "new", config)
+        except AnswersRefusedError:
+            given = " and the command line" if changed else ""
+            raise TemplateError(
+                f"template {target_version} refuses the answers of {ANSWERS_FILE}{given} "
+                "(listed above); nothing was changed: give corrected answers as KEY=VALUE"
+            ) from None
         if recorded.template_version == target_version:
             old_template = template_dir()  # the pin may still move
         else:
