@@ -23,16 +23,36 @@ PACKAGE = "customer_360"
 # Every choice value appears at least once; "defaults" answers nothing.
 COMBINATIONS: dict[str, dict[str, str]] = {
     "defaults": {},
-    "job_cluster-airflow-no_ci": {
+    "job_cluster-airflow-no_ci-18-aws": {
         "compute": "job_cluster",
         "orchestrator": "airflow",
         "ci": "none",
+        "runtime": "18",
+        "failure_email": "data-alerts@example.com",
     },
-    "serverless-airflow-github": {"orchestrator": "airflow"},
-    "job_cluster-workflows-no_ci": {"compute": "job_cluster", "ci": "none"},
+    "serverless-airflow-github-15.4": {"orchestrator": "airflow", "runtime": "15.4"},
+    "job_cluster-workflows-no_ci-16.4-azure": {
+        "compute": "job_cluster",
+        "ci": "none",
+        "runtime": "16.4",
+        "cloud": "azure",
+    },
+    "serverless-18-email": {"runtime": "18", "failure_email": "data-alerts@example.com"},
+    "job_cluster-17.3-gcp": {"compute": "job_cluster", "cloud": "gcp"},
 }
 
+# What each runtime answer must produce: the job cluster's spark_version, the serverless
+# environment version, and the dev extra's Spark and Delta pins.
+RUNTIMES = {
+    "17.3": ("17.3.x-scala2.13", "4", ["pyspark>=4.0.1,<4.1", "delta-spark>=4.0.1,<4.1"]),
+    "18": ("18.0.x-scala2.13", "5", ["pyspark==4.1.1", "delta-spark==4.1.0"]),
+    "16.4": ("16.4.x-scala2.12", "3", ["pyspark>=3.5.3,<3.6", "delta-spark>=3.3.0,<3.4"]),
+    "15.4": ("15.4.x-scala2.12", "2", ["pyspark>=3.5.3,<3.6", "delta-spark>=3.3.0,<3.4"]),
+}
+NODE_TYPES = {"aws": "i3.xlarge", "azure": "Standard_D3_v2", "gcp": "n1-standard-4"}
+
 COMMON_FILES = {
+    ".databricks-utils.json",
     ".gitignore",
     "README.md",
     "config/defaults.yaml",

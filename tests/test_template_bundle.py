@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -82,6 +84,7 @@ def test_tasks_run_the_projects_entry_point_per_layer(baked: Baked, combination:
     assert spec["parameters"] == [
         {"name": "env", "default": "${bundle.target}"},
         {"name": "catalog", "default": "${var.catalog}"},
+        {"name": "schema", "default": "${var.schema}"},
     ]
     for task in spec["tasks"]:
         wheel_task = task["python_wheel_task"]
@@ -91,6 +94,7 @@ def test_tasks_run_the_projects_entry_point_per_layer(baked: Baked, combination:
             "layer": task["task_key"],
             "env": "{{job.parameters.env}}",
             "catalog": "{{job.parameters.catalog}}",
+            "schema": "{{job.parameters.schema}}",
         }
 
 
@@ -169,7 +173,7 @@ def test_semantic_checks_catch_what_the_schema_allows(
 
 
 def test_schema_rejects_a_misspelt_field_with_the_deepest_cause(baked: Baked) -> None:
-    project = baked("job_cluster-workflows-no_ci")
+    project = baked("job_cluster-workflows-no_ci-16.4-azure")
     job = copy.deepcopy(load_yaml(project / f"resources/{SLUG}.job.yml"))
     library = job["resources"]["jobs"][PACKAGE]["tasks"][0]["libraries"][1]
     library["wheel"] = library.pop("whl")
@@ -195,3 +199,35 @@ def test_job_checks_report_a_task_without_compute(tmp_path: Path) -> None:
     assert job_problems(job, tmp_path, set()) == [
         "task a: runs on no compute (no cluster, no environment_key)"
     ]
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+def test_bundle_matches_databricks_default_python_template(baked: Baked, combination: str) -> None:
+    answers = COMBINATIONS[combination]
+    project = baked(combination)
+    bundle = load_yaml(project / "databricks.yml")
+    [spec] = load_yaml(project / f"resources/{SLUG}.job.yml")["resources"]["jobs"].values()
+    recorded = json.loads((project / ".databricks-utils.json").read_text())["answers"]
+
+    assert bundle["bundle"]["uuid"] == recorded["bundle_uuid"]
+    assert re.fullmatch(r"[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}", bundle["bundle"]["uuid"])
+    dev = bundle["targets"]["dev"]
+    assert dev["presets"] == {"artifacts_dynamic_version": True}
+    assert dev["variables"] == {
+        "catalog": "dev_analytics",
+        "schema": f"{PACKAGE}_${{workspace.current_user.short_name}}",
+    }
+    assert bundle["targets"]["prod"]["variables"]["schema"] == PACKAGE
+    if "failure_email" in answers:
+        assert spec["email_notifications"] == {"on_failure": [answers["failure_email"]]}
+    else:
+        assert "email_notifications" not in spec
+
+
+def test_every_generated_bundle_gets_its_own_uuid(baked: Baked) -> None:
+    uuids = {
+        load_yaml(baked(combination) / "databricks.yml")["bundle"]["uuid"]
+        for combination in COMBINATIONS
+    }
+
+    assert len(uuids) == len(COMBINATIONS)

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -21,7 +22,9 @@ from databricks_utils.config import ConfigLoader
 from databricks_utils.template import template_dir
 from tests.template_support import (
     COMBINATIONS,
+    NODE_TYPES,
     PACKAGE,
+    RUNTIMES,
     SLUG,
     UNRENDERED,
     bake,
@@ -102,21 +105,38 @@ def test_generated_code_passes_ruff_whatever_the_name_lengths(
     assert_ruff_passes(bake(tmp_path, answers))
 
 
-def test_every_environment_loads_with_the_catalog_its_bundle_target_uses(baked: Baked) -> None:
+def _bundle_names(target: dict[str, Any], short_name: str) -> tuple[str, str]:
+    """The catalog and schema a bundle target gives the job, as deployed by ``short_name``."""
+    variables = target["variables"]
+    schema = variables["schema"].replace("${workspace.current_user.short_name}", short_name)
+    return variables["catalog"], schema
+
+
+@pytest.mark.parametrize("user", ["alice", "bob"])
+def test_every_environment_loads_the_names_its_bundle_target_uses(
+    baked: Baked, monkeypatch: pytest.MonkeyPatch, user: str
+) -> None:
     project = baked("defaults")
     targets = yaml.safe_load((project / "databricks.yml").read_text())["targets"]
+    monkeypatch.setenv("DATABRICKS_USER_SHORT_NAME", user)
 
     assert ConfigLoader.environments(project / "config") == ["dev", "lab", "local", "prod"]
+    tables = {}
     for env in ("local", "dev", "lab", "prod"):
         config = ConfigLoader.load(env, project / "config")
-        expected = "spark_catalog" if env == "local" else f"{env}_analytics"
-        assert config.catalog.name == expected
-        assert CatalogHelper(config).table_name("silver", "customers") == (
-            f"{expected}.{PACKAGE}_silver.customers"
-        )
+        tables[env] = CatalogHelper(config).table_name("silver", "customers")
         assert config.project == SLUG  # also the Monte Carlo namespace's prefix
         if env != "local":
-            assert targets[env]["variables"]["catalog"] == config.catalog.name
+            assert _bundle_names(targets[env], user) == (
+                config.catalog.name,
+                config.catalog.schema_,
+            )
+    assert tables == {
+        "local": f"spark_catalog.{PACKAGE}_silver.customers",
+        "dev": f"dev_analytics.{PACKAGE}_{user}_silver.customers",  # [dev alice] != [dev bob]
+        "lab": f"lab_analytics.{PACKAGE}_silver.customers",
+        "prod": f"prod_analytics.{PACKAGE}_silver.customers",
+    }
 
 
 @pytest.mark.parametrize("combination", COMBINATIONS)
@@ -144,12 +164,45 @@ def test_databricks_utils_is_pinned_identically_everywhere(baked: Baked, combina
     ]
 
 
-def test_dev_dependencies_follow_the_librarys_spark_extra(baked: Baked) -> None:
+def test_the_default_runtime_is_the_one_of_the_librarys_spark_extra(baked: Baked) -> None:
     ours = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     generated = tomllib.loads((baked("defaults") / "pyproject.toml").read_text())["project"]
 
     spark_pins = ours["optional-dependencies"]["spark"]
     assert generated["optional-dependencies"]["dev"][: len(spark_pins)] == spark_pins
+    assert spark_pins == RUNTIMES["17.3"][2]
+
+
+@pytest.mark.parametrize("combination", COMBINATIONS)
+def test_the_job_and_the_dev_extra_follow_the_runtime(baked: Baked, combination: str) -> None:
+    answers = COMBINATIONS[combination]
+    project = baked(combination)
+    spark_version, environment_version, pins = RUNTIMES[answers.get("runtime", "17.3")]
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())
+    [spec] = yaml.safe_load((project / f"resources/{SLUG}.job.yml").read_text())["resources"][
+        "jobs"
+    ].values()
+    bundle = yaml.safe_load((project / "databricks.yml").read_text())
+
+    dev = pyproject["project"]["optional-dependencies"]["dev"]
+    assert dev[:2] == pins
+    # pyspark comes from these pins only, never through databricks-utils[spark].
+    assert not [
+        dep
+        for deps in pyproject["project"]["optional-dependencies"].values()
+        for dep in deps
+        if "[spark" in dep
+    ]
+    if answers.get("compute") == "job_cluster":
+        [cluster] = spec["job_clusters"]
+        assert cluster["new_cluster"]["spark_version"] == spark_version
+        assert (
+            bundle["variables"]["node_type_id"]["default"]
+            == NODE_TYPES[answers.get("cloud", "aws")]
+        )
+    else:
+        [environment] = spec["environments"]
+        assert environment["spec"]["environment_version"] == environment_version
 
 
 @pytest.mark.parametrize("combination", COMBINATIONS)
@@ -185,7 +238,7 @@ def test_github_expressions_survive_rendering(baked: Baked) -> None:
 
 
 def test_airflow_dag_runs_the_bundle_job_by_name(baked: Baked) -> None:
-    project = baked("serverless-airflow-github")
+    project = baked("serverless-airflow-github-15.4")
     dag = (project / f"dags/{PACKAGE}_dag.py").read_text()
     job = yaml.safe_load((project / f"resources/{SLUG}.job.yml").read_text())
     [spec] = job["resources"]["jobs"].values()
@@ -320,3 +373,13 @@ def test_a_loopback_index_over_http_is_allowed_for_local_testing(
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["tool"]["uv"]["index"][0]["url"] == "http://127.0.0.1:8089/simple/"
+
+
+def test_ci_names_the_dev_schemas_of_the_identity_that_deploys(baked: Baked) -> None:
+    workflow = yaml.safe_load((baked("defaults") / ".github/workflows/ci.yml").read_text())
+    runs = [step.get("run", "") for step in workflow["jobs"]["deploy-dev"]["steps"]]
+
+    [naming] = [i for i, run in enumerate(runs) if "current_user.short_name" in run]
+    [monitors] = [i for i, run in enumerate(runs) if "monte-carlo apply --env dev" in run]
+    assert "DATABRICKS_USER_SHORT_NAME=" in runs[naming]
+    assert naming < monitors

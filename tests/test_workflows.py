@@ -50,7 +50,7 @@ def test_generated_workflows_are_valid(baked: Callable[[str], Path]) -> None:
 
     result = check_workflows(workflows)
 
-    assert len(workflows) == 2
+    assert len(workflows) == 4
     assert result.returncode == 0, result.stdout + result.stderr
 
 

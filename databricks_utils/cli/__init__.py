@@ -13,7 +13,12 @@ import sys
 from collections.abc import Sequence
 
 from databricks_utils.__about__ import __version__
-from databricks_utils.cli import config_command, monte_carlo_command, new_command
+from databricks_utils.cli import (
+    config_command,
+    monte_carlo_command,
+    new_command,
+    update_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_command.register(commands)
     monte_carlo_command.register(commands)
     new_command.register(commands)
+    update_command.register(commands)
     return parser
 
 

@@ -10,6 +10,7 @@ import keyword
 import re
 import sys
 import unicodedata
+import uuid
 from urllib.parse import urlsplit
 
 ANSWERS = json.loads(
@@ -22,6 +23,8 @@ CHOICES = {
     "compute": ("serverless", "job_cluster"),
     "orchestrator": ("databricks_workflows", "airflow"),
     "ci": ("github_actions", "none"),
+    "runtime": ("17.3", "18", "16.4", "15.4"),
+    "cloud": ("aws", "azure", "gcp"),
 }
 # Packages a generated project imports or that a package name would shadow.
 RESERVED_PACKAGES = {
@@ -45,6 +48,7 @@ VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 HOSTNAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
 OWNER = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ._@+-]{0,99}")
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 # Names end up in code, paths and Unity Catalog names (at most 255 characters); up to
 # 40 characters keeps every generated line within the generated ruff line length.
@@ -61,12 +65,20 @@ def text_problem(value, max_length):
     return None
 
 
+def name_like(value, separator, fallback):
+    """``value`` made into a valid name (lower-case words joined by ``separator``), if it can
+    be; else ``fallback``."""
+    name = separator.join(re.findall(r"[a-z0-9]+", value.lower()))
+    name = name.lstrip("0123456789" + separator)[:MAX_NAME].rstrip(separator)
+    return name if len(name) >= 2 else fallback
+
+
 def slug_problem(value):
     if SLUG.fullmatch(value) and 2 <= len(value) <= MAX_NAME:
         return None
     return (
         f"use 2-{MAX_NAME} lower-case letters and digits, starting with a letter, with single "
-        "'-' or '_' between them, e.g. 'customer-360'"
+        f"'-' or '_' between them, e.g. project_slug={name_like(value, '-', 'customer-360')}"
     )
 
 
@@ -74,22 +86,30 @@ def package_problem(value):
     if not PACKAGE.fullmatch(value) or len(value) > MAX_NAME:
         return (
             f"must be a Python identifier of at most {MAX_NAME} lower-case letters, digits "
-            "and '_', starting with a letter, e.g. 'customer_360'"
+            "and '_', starting with a letter, e.g. "
+            f"package_name={name_like(value, '_', 'customer_360')}"
         )
     if keyword.iskeyword(value) or keyword.issoftkeyword(value):
-        return "is a Python keyword; choose another name, e.g. 'customer_360'"
+        return f"is a Python keyword; choose another name, e.g. package_name={value}_pipeline"
     if value in RESERVED_PACKAGES or value in sys.stdlib_module_names:
-        return "would shadow an existing module of the same name; choose a project-specific name"
+        return (
+            "would shadow an existing module of the same name; choose a project-specific "
+            f"name, e.g. package_name={value}_pipeline"
+        )
     return None
 
 
-def uc_part_problem(value):
-    if UC_PART.fullmatch(value) and len(value) <= MAX_NAME:
-        return None
-    return (
-        f"must be at most {MAX_NAME} lower-case letters, digits and '_', starting with a "
-        "letter, so that every Unity Catalog name built from it is valid"
-    )
+def uc_part_problem(key):
+    def check(value):
+        if UC_PART.fullmatch(value) and len(value) <= MAX_NAME:
+            return None
+        return (
+            f"must be at most {MAX_NAME} lower-case letters, digits and '_', starting with a "
+            "letter, so that every Unity Catalog name built from it is valid, e.g. "
+            f"{key}={name_like(value, '_', 'analytics')}"
+        )
+
+    return check
 
 
 def version_problem(value):
@@ -98,7 +118,23 @@ def version_problem(value):
     return "must be an exact release x.y.z such as 0.1.0 (no ranges like '>=1.0', no '1.2')"
 
 
-def host_problem(value):
+def https_like(value, fallback):
+    """``value`` as an https URL of its host, if it has one; else ``fallback``."""
+    host = urlsplit(value if "//" in value else f"//{value}").hostname
+    return f"https://{host}" if host and HOSTNAME.fullmatch(host) else fallback
+
+
+def host_problem(key):
+    def check(value):
+        if _host_ok(value):
+            return None
+        example = https_like(value, "https://<workspace>.cloud.databricks.com")
+        return f"must be a workspace URL https://<host> without a path, e.g. {key}={example}"
+
+    return check
+
+
+def _host_ok(value):
     parts = urlsplit(value)
     if (
         parts.scheme == "https"
@@ -110,17 +146,17 @@ def host_problem(value):
         and not parts.fragment
         and _port_ok(parts)
     ):
-        return None
-    return (
-        "must be a workspace URL https://<host> without a path, "
-        "e.g. https://<workspace>.cloud.databricks.com"
-    )
+        return True
+    return False
 
 
 def index_problem(value):
     parts = urlsplit(value)
     if "@" in parts.netloc:
-        return "must not contain credentials: pass them through environment variables (see the generated README)"
+        return (
+            "must not contain credentials: pass them in UV_INDEX_PRIVATE_USERNAME and "
+            "UV_INDEX_PRIVATE_PASSWORD (see the generated README)"
+        )
     secure = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in LOOPBACK)
     if (
         secure
@@ -132,9 +168,10 @@ def index_problem(value):
         and _port_ok(parts)
     ):
         return None
+    host = https_like(value, "https://pypi.example.com")
     return (
         "must be the simple-API URL of the private index, https://<host>/<path>/simple/ "
-        "(http only on localhost)"
+        f"(http only on localhost), e.g. private_index_url={host}/simple/"
     )
 
 
@@ -161,6 +198,18 @@ def principal_problem(value):
     return "must be the service principal's application ID, a lower-case UUID"
 
 
+def email_problem(value):
+    if value == "" or (EMAIL.fullmatch(value) and len(value) <= 254):
+        return None
+    return "must be an e-mail address, e.g. failure_email=data-alerts@example.com, or empty for none"
+
+
+def uuid_problem(value):
+    if UUID.fullmatch(value):
+        return None
+    return f"must be a lower-case UUID, e.g. bundle_uuid={uuid.uuid4()}"
+
+
 CHECKS = {
     "project_name": lambda v: text_problem(v, 100),
     "project_slug": slug_problem,
@@ -168,13 +217,15 @@ CHECKS = {
     "description": lambda v: text_problem(v, 300),
     "owner": owner_problem,
     "databricks_utils_version": version_problem,
-    "catalog": uc_part_problem,
-    "schema": uc_part_problem,
-    "dev_host": host_problem,
-    "lab_host": host_problem,
-    "prod_host": host_problem,
+    "catalog": uc_part_problem("catalog"),
+    "schema": uc_part_problem("schema"),
+    "dev_host": host_problem("dev_host"),
+    "lab_host": host_problem("lab_host"),
+    "prod_host": host_problem("prod_host"),
     "service_principal": principal_problem,
     "private_index_url": index_problem,
+    "failure_email": email_problem,
+    "bundle_uuid": uuid_problem,
 }
 
 

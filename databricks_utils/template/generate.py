@@ -11,7 +11,6 @@ Example:
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections.abc import Mapping
@@ -19,55 +18,37 @@ from pathlib import Path
 from typing import Any
 
 from databricks_utils.__about__ import __version__
+from databricks_utils.template.source import (
+    INSTALL_HINT,
+    VERSION_VARIABLE,
+    TemplateError,
+    template_dir,
+    template_variables,
+)
 
-PACKAGED_TEMPLATE = Path(__file__).with_name("_template")
-CHECKOUT_TEMPLATE = Path(__file__).resolve().parent.parent / "template"
-TEMPLATE_CONFIG = "cookiecutter.json"
-VERSION_VARIABLE = "databricks_utils_version"
-INSTALL_HINT = "pip install 'databricks-utils[template]'"
 _TEMPLATE_SYNTAX = ("{{", "{%", "{#")
+_NO_SLUG = (
+    "project name {name!r} has no letters or digits to derive project_slug from: use a "
+    "name with some, or give the slug, e.g. project_slug=customer-360"
+)
 
 
-class TemplateError(Exception):
-    """A project cannot be generated: bad answers, missing cookiecutter, existing directory.
-
-    Example:
-        >>> raise TemplateError("compute 'gpu' is not a choice")  # doctest: +SKIP
-    """
+class AnswersRefusedError(TemplateError):
+    """The template's own checks refused the answers; they listed the problems on stderr."""
 
 
-def template_dir() -> Path:
-    """The directory of the project template: inside the installed wheel, or the checkout's.
-
-    Raises:
-        TemplateError: when this installation has no template.
-
-    Example:
-        >>> (template_dir() / "cookiecutter.json").is_file()
-        True
-    """
-    for candidate in (PACKAGED_TEMPLATE, CHECKOUT_TEMPLATE):
-        if (candidate / TEMPLATE_CONFIG).is_file():
-            return candidate
-    raise TemplateError(
-        f"the project template is missing: neither {PACKAGED_TEMPLATE} nor {CHECKOUT_TEMPLATE} "
-        f"holds {TEMPLATE_CONFIG}; reinstall databricks-utils"
-    )
+class _EmptySlugError(Exception):
+    """cookiecutter was about to generate into the output directory itself."""
 
 
-def template_variables() -> dict[str, Any]:
-    """The answers the template asks for, with their defaults (lists are choices).
-
-    Variables starting with ``_`` are internal and left out.
-
-    Example:
-        >>> variables = template_variables()
-        >>> variables["project_name"], "job_cluster" in variables["compute"]
-        ('My Pipeline', True)
-    """
-    text = (template_dir() / TEMPLATE_CONFIG).read_text(encoding="utf-8")
-    variables: dict[str, Any] = json.loads(text)
-    return {key: value for key, value in variables.items() if not key.startswith("_")}
+def _slugify(name: str) -> str:
+    """The slug cookiecutter's ``slugify`` filter makes of ``name`` (python-slugify)."""
+    try:
+        from slugify import slugify
+    except ImportError:  # cookiecutter is missing too: create_project says so
+        return name
+    slug: str = slugify(name)
+    return slug
 
 
 def create_project(
@@ -102,6 +83,38 @@ def create_project(
     """
     context = {"project_name": name, VERSION_VARIABLE: __version__, **(answers or {})}
     _check_answers(context, template_variables())
+    if "project_slug" not in context and not _slugify(name):
+        raise TemplateError(_NO_SLUG.format(name=name))
+    try:
+        return _run_cookiecutter(template_dir(), context, Path(output_dir), no_input)
+    except _EmptySlugError:
+        raise TemplateError(_NO_SLUG.format(name=context["project_name"])) from None
+
+
+def render_project(
+    template: Path, answers: Mapping[str, str], output_dir: Path, config_file: Path | None = None
+) -> Path:
+    """Render ``template`` with recorded ``answers``, without prompting; the project's path.
+
+    Answers the template does not ask for are dropped, and variables it asks for that
+    ``answers`` lacks take their defaults: an older project renders from a newer template.
+
+    Raises:
+        TemplateError: as `create_project`.
+    """
+    variables = template_variables(template)
+    context = {key: value for key, value in answers.items() if key in variables}
+    _check_answers(context, variables)
+    return _run_cookiecutter(template, context, output_dir, no_input=True, config_file=config_file)
+
+
+def _run_cookiecutter(
+    template: Path,
+    context: Mapping[str, str],
+    output_dir: Path,
+    no_input: bool,
+    config_file: Path | None = None,
+) -> Path:
     try:
         from cookiecutter.exceptions import (
             CookiecutterException,
@@ -118,17 +131,20 @@ def create_project(
     cookiecutter_log.addHandler(quiet)
     try:
         created = cookiecutter(
-            str(template_dir()),
+            str(template),
             no_input=no_input,
-            extra_context=context,
+            extra_context=dict(context),
             output_dir=os.fspath(output_dir),
+            config_file=os.fspath(config_file) if config_file else None,
         )
     except FailedHookException:
-        raise TemplateError(
+        raise AnswersRefusedError(
             "the template refused the answers (the problems are listed above); "
             "nothing was generated"
         ) from None
     except OutputDirExistsException as exc:
+        if _is_output_dir(exc, output_dir):
+            raise _EmptySlugError from None
         raise TemplateError(
             f"{str(exc).removeprefix('Error: ')}: choose another output directory or project "
             "name, or remove it"
@@ -138,6 +154,12 @@ def create_project(
     finally:
         cookiecutter_log.removeHandler(quiet)
     return Path(created)
+
+
+def _is_output_dir(exc: Exception, output_dir: Path) -> bool:
+    # cookiecutter names the directory it would create: '"<path>" directory already exists'.
+    named = str(exc).removeprefix("Error: ").partition('" directory')[0].strip('"')
+    return Path(named).resolve() == output_dir.resolve()
 
 
 def _check_answers(context: Mapping[str, Any], variables: Mapping[str, Any]) -> None:
