@@ -8,8 +8,10 @@ Connect session runs the code the way serverless does: no JVM on the Python side
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from databricks_utils.config.models import SparkConfig
 from databricks_utils.redaction import redact_text
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
 REMOTE_ENV_VAR = "SPARK_REMOTE"
+DEFAULT_PORT = 15002  # Spark Connect's
+CONNECT_TIMEOUT_SECONDS = 10
 
 
 def remote_url(config: SparkConfig, environ: Mapping[str, str] = os.environ) -> str | None:
@@ -50,12 +54,14 @@ def create_remote_session(url: str, settings: Mapping[str, str]) -> SparkSession
             f"spark.remote / {REMOTE_ENV_VAR} asks for Spark Connect, but pyspark is not "
             "installed: pip install 'pyspark[connect]' (or databricks-connect)"
         )
+    shown = redact_text(url)
+    if url.startswith("sc://"):
+        _check_reachable(url, shown)
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.remote(url)
     for key, value in settings.items():
         builder = builder.config(key, value)
-    shown = redact_text(url)
     try:
         session = builder.getOrCreate()
     except ImportError as error:
@@ -73,3 +79,18 @@ def create_remote_session(url: str, settings: Mapping[str, str]) -> SparkSession
             f"{REMOTE_ENV_VAR}."
         ) from None
     return session
+
+
+def _check_reachable(url: str, shown: str) -> None:
+    """Fail fast on a server that refuses connections: the Connect client would otherwise
+    retry for minutes before giving up."""
+    address = urlsplit(url.split(";", 1)[0].replace("sc://", "http://", 1))
+    host, port = address.hostname or "localhost", address.port or DEFAULT_PORT
+    try:
+        socket.create_connection((host, port), timeout=CONNECT_TIMEOUT_SECONDS).close()
+    except OSError as error:
+        raise SparkSessionError(
+            f"the Spark Connect server at {shown} does not answer: cannot connect to "
+            f"{host}:{port} ({error.strerror or error}). Start it, or fix spark.remote / "
+            f"{REMOTE_ENV_VAR}."
+        ) from None
