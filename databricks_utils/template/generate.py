@@ -1,13 +1,5 @@
-"""Generate a pipeline project from the cookiecutter template shipped with databricks-utils.
-
-The template is in the wheel (``databricks_utils/_template``), so generating needs neither
-network nor a workspace. Rendering needs ``cookiecutter``: the ``[template]`` extra.
-
-Example:
-    >>> from databricks_utils.template import create_project
-    >>> create_project("Customer 360", output_dir="projects")  # doctest: +SKIP
-    PosixPath('projects/customer-360')
-"""
+"""Creating a project: the template rendered by cookiecutter with the given answers, which
+the project records for ``databricks-utils update`` (see the package docstring)."""
 
 from __future__ import annotations
 
