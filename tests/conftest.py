@@ -130,10 +130,14 @@ catalog:
 
 
 def run_python(
-    code: str, env: dict[str, str] | None = None, timeout: int = 300
+    code: str,
+    env: dict[str, str] | None = None,
+    timeout: int = 300,
+    without: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``code`` in a fresh interpreter (for checks that need a process without Spark)."""
-    full_env = {**os.environ, **(env or {})}
+    """Run ``code`` in a fresh interpreter (for checks that need a process without Spark),
+    with ``env`` added to this process's environment and the variables ``without`` removed."""
+    full_env = {k: v for k, v in {**os.environ, **(env or {})}.items() if k not in without}
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],
         capture_output=True,

@@ -44,7 +44,10 @@ def local_config(tmp_path: Path, extra: str = "") -> Path:
 def create_in_subprocess(
     path: Path, env: dict[str, str] | None = None, after: str = ""
 ) -> tuple[int, str]:
-    result = run_python(CREATE_SESSION.format(path=str(path), after=after), env=env)
+    # A local session is asked for, even on the Spark Connect leg (SPARK_REMOTE set).
+    result = run_python(
+        CREATE_SESSION.format(path=str(path), after=after), env=env, without=("SPARK_REMOTE",)
+    )
     return result.returncode, result.stdout + result.stderr
 
 
