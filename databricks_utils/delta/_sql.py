@@ -55,12 +55,6 @@ class Sql:
     def __eq__(self, other: object) -> Sql:  # type: ignore[override]
         return _binary(self, "=", other)
 
-    def __ne__(self, other: object) -> Sql:  # type: ignore[override]
-        return _binary(self, "<>", other)
-
-    def __lt__(self, other: object) -> Sql:
-        return _binary(self, "<", other)
-
     def __le__(self, other: object) -> Sql:
         return _binary(self, "<=", other)
 
@@ -79,9 +73,6 @@ class Sql:
 
     def is_null(self) -> Sql:
         return Sql(f"({self} IS NULL)")
-
-    def is_not_null(self) -> Sql:
-        return Sql(f"({self} IS NOT NULL)")
 
     def cast(self, data_type: DataType) -> Sql:
         return Sql(f"CAST({self} AS {data_type.simpleString()})")
