@@ -65,9 +65,7 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 @contextlib.contextmanager
 def connect_server() -> Iterator[str]:
     """A local Spark Connect server with Delta (``tests/connect_server.py``); its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "tests.connect_server", str(port), str(SPARK_CONFIG_DIR)],
         cwd=TESTS_DIR.parent,
@@ -88,6 +86,13 @@ def connect_server() -> Iterator[str]:
             server.wait(timeout=60)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (for a server to start on, or to be refused by)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def installed_delta_coordinate() -> str:

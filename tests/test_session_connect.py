@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import socket
 from pathlib import Path
 
 import pytest
 
 from databricks_utils.session import is_spark_connect
-from tests.conftest import SPARK_CONFIG_DIR, SPARK_LEG, run_python
+from tests.conftest import SPARK_CONFIG_DIR, SPARK_LEG, free_port, run_python
 
 CONNECT_DEPENDENCIES = importlib.util.find_spec("grpc") is not None
 PYSPARK_4 = importlib.util.find_spec("pyspark.sql.connect.client") is not None and (
@@ -53,14 +52,8 @@ def last_json(stdout: str) -> dict[str, object]:
     return printed
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def test_an_unreachable_server_is_named_without_its_token(tmp_path: Path) -> None:
-    port = closed_port()
+    port = free_port()
     url = f"sc://127.0.0.1:{port}/;token=S3CR3T"
     run = run_python(
         CREATE.format(path=str(connect_config(tmp_path, None)), after="print('{}')"),
