@@ -30,6 +30,11 @@ if SPARK_LEG not in ("classic", "connect"):
     raise pytest.UsageError(f"DATABRICKS_UTILS_TEST_SPARK={SPARK_LEG!r}: use classic or connect")
 
 
+#: What a Spark Connect session leaves in this process's environment; a subprocess that asks
+#: for a local session must not inherit it.
+CONNECT_CLIENT_ENV = ("SPARK_REMOTE", "SPARK_CONNECT_MODE_ENABLED", "SPARK_LOCAL_REMOTE")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked ``classic`` need the JVM from Python and are skipped on the Connect leg;
     tests marked ``connect_leg`` run only there."""

@@ -13,7 +13,7 @@ import pytest
 
 from databricks_utils.session import SparkSessionError
 from databricks_utils.session.delta_runtime import delta_coordinate, supported_pair
-from tests.conftest import installed_delta_coordinate, run_python
+from tests.conftest import CONNECT_CLIENT_ENV, installed_delta_coordinate, run_python
 
 CREATE_SESSION = """
 import sys
@@ -46,7 +46,7 @@ def create_in_subprocess(
 ) -> tuple[int, str]:
     # A local session is asked for, even on the Spark Connect leg (SPARK_REMOTE set).
     result = run_python(
-        CREATE_SESSION.format(path=str(path), after=after), env=env, without=("SPARK_REMOTE",)
+        CREATE_SESSION.format(path=str(path), after=after), env=env, without=CONNECT_CLIENT_ENV
     )
     return result.returncode, result.stdout + result.stderr
 

@@ -7,6 +7,7 @@ import logging
 import sys
 import threading
 import time
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING
 
@@ -118,7 +119,7 @@ class DeltaLogHandler(logging.Handler):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
-        atexit.register(self.close)
+        _close_at_exit(self)
 
     @property
     def table(self) -> str:
@@ -235,7 +236,6 @@ class DeltaLogHandler(logging.Handler):
                 f"{self._dropped} log record(s) for {self._table} were dropped in total "
                 f"because writes failed and the buffer was full"
             )
-        atexit.unregister(self.close)
         super().close()
 
     def _write_pending(self) -> None:
@@ -354,3 +354,24 @@ def _reason(exc: BaseException) -> str:
     if len(first) > _MAX_REASON_CHARS:
         first = first[:_MAX_REASON_CHARS] + "..."
     return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _close_at_exit(handler: logging.Handler) -> None:
+    """Close ``handler`` when the interpreter exits, before it stops the thread pools that
+    Spark Connect's client writes through (plain ``atexit`` runs after that, and the last
+    records of a serverless job would be lost)."""
+    alive = weakref.ref(handler)
+
+    def close() -> None:
+        still = alive()
+        if still is not None:
+            still.close()
+
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is not None:
+            register(close)
+            return
+    except RuntimeError:  # the interpreter is already shutting down
+        pass
+    atexit.register(close)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -63,7 +64,11 @@ def create_remote_session(url: str, settings: Mapping[str, str]) -> SparkSession
     for key, value in settings.items():
         builder = builder.config(key, value)
     try:
-        session = builder.getOrCreate()
+        with warnings.catch_warnings():
+            # For local[N], pyspark sets every option again on the server it just started
+            # with them, and warns about each static one.
+            warnings.filterwarnings("ignore", "Failed to set ", UserWarning)
+            session = builder.getOrCreate()
     except ImportError as error:
         raise SparkSessionError(
             f"Spark Connect ({shown}) needs pyspark's connect dependencies: pip install "
