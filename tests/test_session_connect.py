@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from databricks_utils.session import is_spark_connect
-from tests.conftest import SPARK_CONFIG_DIR, SPARK_LEG, free_port, run_python
+from tests.conftest import (
+    CONNECT_CLIENT_ENV,
+    SPARK_CONFIG_DIR,
+    SPARK_LEG,
+    free_port,
+    run_python,
+)
 
 CONNECT_DEPENDENCIES = importlib.util.find_spec("grpc") is not None
 PYSPARK_4 = importlib.util.find_spec("pyspark.sql.connect.client") is not None and (
@@ -90,7 +96,7 @@ spark.stop()
 """
     run = run_python(
         CREATE.format(path=str(connect_config(tmp_path, "local[2]")), after=after),
-        env={"PYSPARK_SUBMIT_ARGS": ""},
+        without=CONNECT_CLIENT_ENV,
     )
 
     assert run.returncode == 0, run.stderr[-3000:]
