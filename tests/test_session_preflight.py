@@ -196,7 +196,8 @@ def test_reusing_a_session_without_delta_warns(tmp_path: Path) -> None:
         print("same:", spark is plain)
         for w in caught:
             print(type(w.message).__name__, w.message)
-        """
+        """,
+        without=CONNECT_CLIENT_ENV,
     )
 
     assert result.returncode == 0, result.stderr
