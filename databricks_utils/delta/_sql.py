@@ -121,17 +121,16 @@ def lit(value: Operand) -> Sql:
 
 
 def typed_lit(value: object, data_type: DataType) -> Sql:
-    """A literal of a column's type, from the Python value Spark collected for it.
+    """A literal of a column's type, from the Python value Spark collected for it: its text
+    cast to the type, which also holds for ``inf``/``nan`` and for decimals.
 
     Example:
         >>> from pyspark.sql.types import DateType  # doctest: +SKIP
         >>> str(typed_lit(datetime.date(2024, 1, 31), DateType()))  # doctest: +SKIP
         "CAST('2024-01-31' AS date)"
     """
-    if isinstance(value, datetime.datetime | datetime.date | decimal.Decimal):
+    if isinstance(value, datetime.date | decimal.Decimal | bool | int | float | str):
         return lit(str(value)).cast(data_type)
-    if isinstance(value, bool | int | float | str):
-        return lit(value).cast(data_type)
     raise TypeError(f"no SQL literal for a {type(value).__name__}")
 
 
