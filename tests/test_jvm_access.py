@@ -38,6 +38,7 @@ JVM_ONLY = frozenset(
 #: (module, function) -> the attributes it may use, behind its own classic-session check.
 GUARDED = {
     ("delta/_materialize.py", "checkpoint"): {"localCheckpoint"},
+    ("delta/_classic.py", "snapshot_version"): {"_jdt"},
     ("logging/context.py", "_spark_run_id"): {"sparkContext"},
 }
 
@@ -53,18 +54,38 @@ def jvm_uses(source: str) -> list[tuple[str, str, int]]:
                 if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
                 else function
             )
-            if isinstance(child, ast.Attribute) and child.attr in JVM_ONLY:
-                found.append((function, child.attr, child.lineno))
+            attribute = _attribute_named(child)
+            if attribute in JVM_ONLY:
+                found.append((function, attribute, child.lineno))  # type: ignore[attr-defined]
             visit(child, name)
 
     visit(ast.parse(source), "<module>")
     return found
 
 
-def test_the_check_finds_jvm_access() -> None:
-    code = "def f(spark, df):\n    df.cache()\n    return spark._jvm.x\n"
+def _attribute_named(node: ast.AST) -> str | None:
+    """``x.name`` or ``getattr(x, "name", …)``: the attribute's name."""
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) >= 2
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+    ):
+        return node.args[1].value
+    return None
 
-    assert jvm_uses(code) == [("f", "cache", 2), ("f", "_jvm", 3)]
+
+def test_the_check_finds_jvm_access() -> None:
+    code = (
+        "def f(spark, df):\n    df.cache()\n    return spark._jvm.x\n"
+        "def g(t):\n    return getattr(t, '_jdt', None)\n"
+    )
+
+    assert jvm_uses(code) == [("f", "cache", 2), ("f", "_jvm", 3), ("g", "_jdt", 5)]
 
 
 @pytest.mark.parametrize(

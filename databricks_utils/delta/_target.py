@@ -9,6 +9,7 @@ from typing import Any
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, Row, SparkSession
 
+from databricks_utils.delta._classic import classic_delta_table, snapshot_version
 from databricks_utils.delta._merge_statement import MergeCounts, MergeStatement
 from databricks_utils.delta._sql import Sql
 from databricks_utils.delta.columns import backticked
@@ -25,6 +26,7 @@ class Target:
     reference: str
     name: str | None
     exists: bool
+    classic: Any | None = None  # the classic DeltaTable, where there is one
 
     def dataframe(self) -> DataFrame:
         assert self.exists
@@ -37,6 +39,9 @@ class Target:
 
     def latest_version(self) -> int:
         """The table's latest committed version, e.g. the one a merge just committed."""
+        version = snapshot_version(self.classic)
+        if version is not None:
+            return version
         history = self.spark.sql(f"DESCRIBE HISTORY {self.reference} LIMIT 1")
         return int(first_row(history.select("version"))[0])
 
@@ -56,6 +61,7 @@ class Target:
                 raise
             raise MergeInputError(_unregistered_table_message(self.name, str(error))) from None
         self.exists = True
+        self.classic = classic_delta_table(self.spark, self.name)
         return self.latest_version()
 
 
@@ -65,8 +71,9 @@ def resolve_target(target: object, spark: SparkSession) -> Target:
     if _is_delta_table(target):
         name, location = _name_and_location(target)
         if name:
-            return Target(spark, name, _quoted_name(name), None, True)
-        return Target(spark, f"delta.`{location}`", f"delta.{backticked(location)}", None, True)
+            return Target(spark, name, _quoted_name(name), None, True, target)
+        label, reference = f"delta.`{location}`", f"delta.{backticked(location)}"
+        return Target(spark, label, reference, None, True, target)
     if not isinstance(target, str) or not target.strip():
         raise MergeInputError(
             f"target: expected a table name or a DeltaTable, got {type(target).__name__}"
@@ -75,9 +82,12 @@ def resolve_target(target: object, spark: SparkSession) -> Target:
         exists = spark.catalog.tableExists(target)
     except AnalysisException as error:
         raise MergeInputError(f"target: cannot look up table {target!r}: {error}") from None
-    if exists and not _is_delta(spark, target):
+    if not exists:
+        return Target(spark, target, target, target, False)
+    classic = classic_delta_table(spark, target)
+    if classic is None and not _is_delta(spark, target):
         raise MergeInputError(f"target: table {target!r} exists but is not a Delta table")
-    return Target(spark, target, target, target, exists)
+    return Target(spark, target, target, target, True, classic)
 
 
 def _is_delta_table(target: object) -> bool:
