@@ -155,7 +155,7 @@ class ConfigLoader:
             candidate = folder / "config"
             if (candidate / DEFAULTS_FILE).is_file() or _holds_environment(candidate, env):
                 return candidate
-        wanted = f"{env}.yaml" if isinstance(env, str) else "<env>.yaml"
+        wanted = _env_file_name(env)
         raise ConfigError(
             [
                 ConfigProblem(
@@ -232,11 +232,16 @@ def _holds_environment(directory: Path, env: str | None) -> bool:
     )
 
 
+def _env_file_name(env: object) -> str:
+    """``dev.yaml`` for environment ``dev``; ``<env>.yaml`` when none is named."""
+    return f"{env}.yaml" if isinstance(env, str) else "<env>.yaml"
+
+
 def _directory_of_env_file(path: Path, env: str | None) -> Path:
     """The config directory of ``path``, the file of environment ``env`` (``<env>.yaml``)."""
     if isinstance(env, str) and path.name == f"{env}.yaml":
         return path.parent
-    wanted = f"{env}.yaml" if isinstance(env, str) else "<env>.yaml"
+    wanted = _env_file_name(env)
     raise ConfigError(
         [
             ConfigProblem(
