@@ -10,7 +10,6 @@ from databricks_utils.delta._changes import DELETE, SEQ, ChangeBatch, ChangeSpec
 from databricks_utils.delta._materialize import materialized
 from databricks_utils.delta._merge_statement import MergeCounts
 from databricks_utils.delta._schema import check_same_columns, target_columns
-from databricks_utils.delta._sql import all_of
 from databricks_utils.delta._target import Target
 from databricks_utils.delta.columns import INTERNAL_PREFIX, SEQUENCE_COLUMN, backticked
 from databricks_utils.delta.errors import MergeInputError
@@ -123,7 +122,7 @@ def _merge(
     ignore_null_updates: bool,
     merge_schema: bool,
 ) -> MergeCounts:
-    condition = all_of(sql.target(k) == sql.source(k) for k in spec.keys)
+    condition = sql.keys_match(spec.keys)
     stored = sql.target(stored_sequence)
     incoming, is_delete = sql.source(SEQ), sql.source(DELETE)
     inserts = {c: sql.source(c) for c in spec.columns}

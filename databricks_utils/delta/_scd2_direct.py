@@ -58,7 +58,7 @@ def run_direct(
     merge = (
         target.merge(_condition(spec, options))
         .when_matched_update(_updated(spec, options))
-        .when_not_matched_insert(_opened(spec, options), _source(OPENS) | _source(DELETE))
+        .when_not_matched_insert(_opened(spec, options), sql.source(OPENS) | sql.source(DELETE))
     )
     return in_order_result(target, lambda: merge.execute(_staged(events, spec)))
 
@@ -85,23 +85,23 @@ def _checked(events: DataFrame, spec: ChangeSpec) -> DataFrame:
 
 
 def _condition(spec: ChangeSpec, options: Scd2Options) -> Sql:
-    keys = sql.all_of(_target(k) == _source(k) for k in spec.keys)
+    keys = sql.keys_match(spec.keys)
     reach = sql.call(
         "greatest",
-        _target(options.valid_from),
-        _target(options.valid_to),
-        sql.call("array_max", _target(_sequences(options))),
+        sql.target(options.valid_from),
+        sql.target(options.valid_to),
+        sql.call("array_max", sql.target(_sequences(options))),
     )
     # An opening row matches an open version with the same tracked values (it never
     # deletes); a closing row one that differs, or any when it deletes.
-    unchanged_upsert = _same_tracked(options) & ~_source(DELETE)
-    matches = _target(options.valid_to).is_null() & (_source(OPENS) == unchanged_upsert)
-    late = _source(SEQ) <= reach
+    unchanged_upsert = _same_tracked(options) & ~sql.source(DELETE)
+    matches = sql.target(options.valid_to).is_null() & (sql.source(OPENS) == unchanged_upsert)
+    late = sql.source(SEQ) <= reach
     return keys & sql.when(late, sql.raise_error(NOT_IN_ORDER)).otherwise(matches)
 
 
 def _same_tracked(options: Scd2Options) -> Sql:
-    return sql.all_of(_source(c).eq_null_safe(_target(c)) for c in options.tracked)
+    return sql.all_of(sql.source(c).eq_null_safe(sql.target(c)) for c in options.tracked)
 
 
 def _sequences(options: Scd2Options) -> str:
@@ -110,20 +110,22 @@ def _sequences(options: Scd2Options) -> str:
 
 
 def _absorbed(options: Scd2Options) -> Sql:
-    start = sql.call("array", _target(options.valid_from))
-    return sql.call("coalesce", _target(_sequences(options)), start)
+    start = sql.call("array", sql.target(options.valid_from))
+    return sql.call("coalesce", sql.target(_sequences(options)), start)
 
 
 def _updated(spec: ChangeSpec, options: Scd2Options) -> dict[str, Sql]:
     """The open version closed by a closing row, or extended by an opening row (one
     unconditional clause: each clause adds a test per row to the MERGE's rewrite)."""
-    extends = _source(OPENS)
+    extends = sql.source(OPENS)
     absorbed = _absorbed(options)
-    values = {c: sql.when(extends, _source(c)).otherwise(_target(c)) for c in spec.payload}
-    values[options.valid_to] = sql.when(extends, _target(options.valid_to)).otherwise(_source(SEQ))
+    values = {c: sql.when(extends, sql.source(c)).otherwise(sql.target(c)) for c in spec.payload}
+    values[options.valid_to] = sql.when(extends, sql.target(options.valid_to)).otherwise(
+        sql.source(SEQ)
+    )
     values[_sequences(options)] = sql.when(
-        extends, sql.call("concat", absorbed, sql.call("array", _source(SEQ)))
-    ).otherwise(stored_sequences(absorbed, _target(options.valid_from)))
+        extends, sql.call("concat", absorbed, sql.call("array", sql.source(SEQ)))
+    ).otherwise(stored_sequences(absorbed, sql.target(options.valid_from)))
     if options.current_flag:
         values[options.current_flag] = extends
     return values
@@ -132,22 +134,14 @@ def _updated(spec: ChangeSpec, options: Scd2Options) -> dict[str, Sql]:
 def _opened(spec: ChangeSpec, options: Scd2Options) -> dict[str, Sql]:
     """A new version from an opening row; a closing row of a delete gets here only when
     its key has no open version, which raises ``NOT_IN_ORDER``."""
-    values = {c: _source(c) for c in spec.stored}
+    values = {c: sql.source(c) for c in spec.stored}
     first_key = spec.keys[0]
-    values[first_key] = sql.when(_source(DELETE), sql.raise_error(NOT_IN_ORDER)).otherwise(
-        _source(first_key)
+    values[first_key] = sql.when(sql.source(DELETE), sql.raise_error(NOT_IN_ORDER)).otherwise(
+        sql.source(first_key)
     )
-    values[options.valid_from] = _source(SEQ)
+    values[options.valid_from] = sql.source(SEQ)
     values[options.valid_to] = sql.lit(None).cast(spec.sequence_type)
     values[_sequences(options)] = sql.lit(None).cast(ArrayType(spec.sequence_type))
     if options.current_flag:
         values[options.current_flag] = sql.lit(True)
     return values
-
-
-def _source(column: str) -> Sql:
-    return sql.source(column)
-
-
-def _target(column: str) -> Sql:
-    return sql.target(column)

@@ -168,8 +168,7 @@ def _merge(
     """MERGE ``writes`` into ``target``; ``target_rows`` limits the rows it can match, and
     without ``deletes`` the MERGE has no delete clause. Returns the rows inserted, updated
     and deleted."""
-    matches = [sql.target(k) == sql.source(k) for k in spec.keys]
-    matches.append(sql.target(options.valid_from) == sql.source(MATCH))
+    matches = [sql.keys_match(spec.keys), sql.target(options.valid_from) == sql.source(MATCH)]
     if target_rows is not None:
         matches.append(target_rows)
     assignments = dict(

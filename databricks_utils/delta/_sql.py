@@ -163,6 +163,16 @@ def all_of(conditions: Iterable[Sql]) -> Sql:
     return reduce(operator.and_, items) if items else lit(True)
 
 
+def keys_match(keys: Iterable[str]) -> Sql:
+    """The MERGE's target row has the source row's keys.
+
+    Example:
+        >>> str(keys_match(["id"]))
+        '(t.`id` = s.`id`)'
+    """
+    return all_of(target(k) == source(k) for k in keys)
+
+
 def raise_error(message: str) -> Sql:
     """Fails the statement with ``message``."""
     return call("raise_error", lit(message))
